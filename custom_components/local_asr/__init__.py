@@ -1,0 +1,74 @@
+"""Local ASR: the wyoming-local-asr server as speech-to-text, health sensors and actions."""
+
+from __future__ import annotations
+
+from homeassistant.const import CONF_HOST, CONF_PORT, CONF_TOKEN, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.typing import ConfigType
+
+from .const import CONF_OPS_PORT, CONF_VOCABULARY_SYNC, DOMAIN
+from .coordinator import LocalAsrConfigEntry, LocalAsrCoordinator, LocalAsrData
+from .ops_client import OpsClient
+from .services import async_setup_services
+from .vocabulary import async_start_vocabulary_sync
+from .wyoming_client import (
+    WyomingConnectionError,
+    async_describe,
+    our_program,
+    program_languages,
+)
+
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR, Platform.STT]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions."""
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: LocalAsrConfigEntry) -> bool:
+    """Connect to the server: its operations API, then its Wyoming port."""
+    host: str = entry.data[CONF_HOST]
+    client = OpsClient(
+        async_get_clientsession(hass), host, entry.data[CONF_OPS_PORT], entry.data.get(CONF_TOKEN)
+    )
+    coordinator = LocalAsrCoordinator(hass, entry, client)
+    await coordinator.async_config_entry_first_refresh()
+
+    try:
+        info = await async_describe(host, entry.data[CONF_PORT])
+    except WyomingConnectionError as error:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="cannot_connect",
+            translation_placeholders={"error": str(error)},
+        ) from error
+    program = our_program(info)
+    if program is None:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="not_local_asr",
+            translation_placeholders={"port": str(entry.data[CONF_PORT])},
+        )
+    languages = program_languages(program) or coordinator.server.languages
+
+    entry.runtime_data = LocalAsrData(coordinator=coordinator, client=client, languages=languages)
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    if entry.options.get(CONF_VOCABULARY_SYNC, False):
+        async_start_vocabulary_sync(hass, entry)
+    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: LocalAsrConfigEntry) -> bool:
+    """Unload the platforms."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def _async_options_updated(hass: HomeAssistant, entry: LocalAsrConfigEntry) -> None:
+    await hass.config_entries.async_reload(entry.entry_id)

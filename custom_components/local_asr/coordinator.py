@@ -1,0 +1,85 @@
+"""Polls the server's `/api/health` for the sensors; holds what the entry knows at run time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+
+from .const import DOMAIN, LOGGER, UPDATE_INTERVAL
+from .ops_client import Health, OpsAuthError, OpsClient, OpsError, ServerInfo, TokenInfo
+
+type LocalAsrConfigEntry = ConfigEntry[LocalAsrData]
+
+
+@dataclass
+class LocalAsrData:
+    """The entry's runtime data."""
+
+    coordinator: LocalAsrCoordinator
+    client: OpsClient
+    languages: list[str]
+    # Phrases last sent by the vocabulary sync, and how many the server took.
+    vocabulary: list[str] = field(default_factory=list)
+    vocabulary_active: int | None = None
+
+    @property
+    def server(self) -> ServerInfo:
+        return self.coordinator.server
+
+    @property
+    def token(self) -> TokenInfo | None:
+        return self.coordinator.token
+
+
+class LocalAsrCoordinator(DataUpdateCoordinator[Health]):
+    """Reads the server's health every `UPDATE_INTERVAL`."""
+
+    config_entry: LocalAsrConfigEntry
+    server: ServerInfo
+    token: TokenInfo | None
+
+    def __init__(
+        self, hass: HomeAssistant, config_entry: LocalAsrConfigEntry, client: OpsClient
+    ) -> None:
+        super().__init__(
+            hass,
+            logger=LOGGER,
+            config_entry=config_entry,
+            name=f"Local ASR {client.host}",
+            update_interval=UPDATE_INTERVAL,
+        )
+        self.client = client
+
+    async def _async_setup(self) -> None:
+        """Who the server is and what our token may do, once at start."""
+        try:
+            self.server = await self.client.info()
+            self.token = await self.client.token_info()
+        except OpsAuthError as error:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="invalid_auth"
+            ) from error
+        except OpsError as error:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="cannot_connect",
+                translation_placeholders={"error": str(error)},
+            ) from error
+
+    async def _async_update_data(self) -> Health:
+        try:
+            return await self.client.health()
+        except OpsAuthError as error:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="invalid_auth"
+            ) from error
+        except OpsError as error:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="cannot_connect",
+                translation_placeholders={"error": str(error)},
+            ) from error

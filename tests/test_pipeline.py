@@ -1,0 +1,173 @@
+"""The composition of the stages in pipeline.py, with a test-local recognizer that records what
+it is given (recognition itself is tested with the real model elsewhere)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from wyoming_local_asr.audio.convert import AudioFormat, to_float_mono_16k
+from wyoming_local_asr.audio.denoise import Denoiser
+from wyoming_local_asr.audio.noise import add_noise
+from wyoming_local_asr.audio.vad import Endpointer
+from wyoming_local_asr.pipeline import Pipeline
+from wyoming_local_asr.recognizer import ModelInfo, Transcription
+
+GOFORWARD = Path("/usr/share/pocketsphinx/test/data/goforward.raw")
+RATE = 16000
+MONO_16K = AudioFormat(RATE, 2, 1)
+# goforward.raw: "go forward ten meters" from 0.50 s to 2.38 s.
+WORDS_START, WORDS_END = 0.50, 2.38
+
+
+class RecordingRecognizer:
+    """Answers with the length of the audio it got and keeps that audio."""
+
+    def __init__(self) -> None:
+        self.calls: list[NDArray[np.float32]] = []
+        self._lock = threading.Lock()
+
+    @property
+    def info(self) -> ModelInfo:
+        return ModelInfo("recording", "0", "test double", ["en"], "tests", "", "MIT")
+
+    def transcribe(self, audio: NDArray[np.float32]) -> Transcription:
+        with self._lock:
+            self.calls.append(audio.copy())
+        return Transcription(
+            text=f"{len(audio)} samples",
+            phonemes="t ɛ s t",
+            timings={"model": 0.25, "decode": 0.125},
+        )
+
+
+def pcm16(samples: NDArray[np.float32]) -> bytes:
+    return (np.clip(samples, -1, 1) * 32767).round().astype("<i2").tobytes()
+
+
+@pytest.fixture(scope="module")
+def utterance() -> NDArray[np.float32]:
+    """goforward with 1 s of silence before and after, as a client would stream it."""
+    speech = np.fromfile(GOFORWARD, dtype="<i2").astype(np.float32) / 32768
+    silence = np.zeros(RATE, dtype=np.float32)
+    return np.concatenate([silence, speech, silence])
+
+
+@pytest.fixture(scope="module")
+def denoiser() -> Denoiser:
+    return Denoiser()
+
+
+def test_all_stages_run_in_order(utterance: NDArray[np.float32], denoiser: Denoiser) -> None:
+    recognizer = RecordingRecognizer()
+    pipeline = Pipeline(recognizer, denoiser, Endpointer(padding_ms=200))
+    # The client sends 48 kHz stereo; the pipeline converts it first.
+    stereo_48k = np.repeat(np.repeat(utterance, 3), 2)
+    result = pipeline.run(pcm16(stereo_48k), AudioFormat(48000, 2, 2))
+
+    assert list(result.timings) == ["convert", "denoise", "vad", "model", "decode"]
+    assert all(seconds >= 0 for seconds in result.timings.values())
+    assert result.processing_seconds == pytest.approx(sum(result.timings.values()))
+    assert result.real_time_factor == pytest.approx(
+        result.processing_seconds / len(utterance) * RATE
+    )
+    assert result.audio_seconds == pytest.approx(len(utterance) / RATE)
+    assert result.phonemes == "t ɛ s t"
+
+    assert result.speech is not None
+    assert result.speech.start == pytest.approx(1 + WORDS_START - 0.2, abs=0.1)
+    assert result.speech.end == pytest.approx(1 + WORDS_END + 0.2, abs=0.15)
+    [heard] = recognizer.calls
+    assert len(heard) == pytest.approx(result.speech.duration * RATE, abs=1)
+    assert result.text == f"{len(heard)} samples"
+
+
+def test_vad_cuts_exactly_the_segment(utterance: NDArray[np.float32]) -> None:
+    recognizer = RecordingRecognizer()
+    result = Pipeline(recognizer, endpointer=Endpointer()).run(pcm16(utterance), MONO_16K)
+    assert list(result.timings) == ["convert", "vad", "model", "decode"]
+    assert result.speech is not None
+    converted = to_float_mono_16k(pcm16(utterance), MONO_16K)
+    first = int(result.speech.start * RATE)
+    [heard] = recognizer.calls
+    assert np.array_equal(heard, converted[first : first + len(heard)])
+    assert first / RATE < 1 + WORDS_START < (first + len(heard)) / RATE
+    assert (first + len(heard)) / RATE > 1 + WORDS_END
+
+
+def test_with_every_stage_off_the_recognizer_gets_the_converted_audio(
+    utterance: NDArray[np.float32],
+) -> None:
+    recognizer = RecordingRecognizer()
+    result = Pipeline(recognizer).run(pcm16(utterance), MONO_16K)
+    assert list(result.timings) == ["convert", "model", "decode"]
+    assert result.speech is None
+    [heard] = recognizer.calls
+    assert np.array_equal(heard, to_float_mono_16k(pcm16(utterance), MONO_16K))
+    assert result.text == f"{len(utterance)} samples"
+
+
+def test_denoise_on_changes_what_the_recognizer_hears(
+    utterance: NDArray[np.float32], denoiser: Denoiser
+) -> None:
+    noisy = pcm16(add_noise(utterance, snr_db=10, seed=4, kind="white"))
+    plain, cleaned = RecordingRecognizer(), RecordingRecognizer()
+    Pipeline(plain).run(noisy, MONO_16K)
+    result = Pipeline(cleaned, denoiser).run(noisy, MONO_16K)
+    assert list(result.timings) == ["convert", "denoise", "model", "decode"]
+    [before], [after] = plain.calls, cleaned.calls
+    assert len(after) == len(before)
+    quiet = slice(0, RATE)  # the leading second of silence, now full of noise
+
+    def level_db(x: NDArray[np.float32]) -> float:
+        return float(10 * np.log10(np.mean(x.astype(np.float64) ** 2)))
+
+    # The default strength leaves half of the noise amplitude: about 6 dB less.
+    assert level_db(after[quiet]) < level_db(before[quiet]) - 4
+
+
+def test_no_speech_gives_an_empty_result_without_recognizing(denoiser: Denoiser) -> None:
+    recognizer = RecordingRecognizer()
+    rng = np.random.default_rng(0)
+    hiss = rng.standard_normal(2 * RATE).astype(np.float32) * 10 ** (-60 / 20)
+    result = Pipeline(recognizer, denoiser, Endpointer()).run(pcm16(hiss), MONO_16K)
+    assert result.text == ""
+    assert result.speech is None
+    assert result.phonemes == ""
+    assert list(result.timings) == ["convert", "denoise", "vad"]
+    assert result.audio_seconds == pytest.approx(2.0)
+    assert recognizer.calls == []
+
+
+def test_empty_audio(denoiser: Denoiser) -> None:
+    recognizer = RecordingRecognizer()
+    result = Pipeline(recognizer, denoiser, Endpointer()).run(b"", MONO_16K)
+    assert result.text == ""
+    assert result.audio_seconds == 0.0
+    assert result.real_time_factor == 0.0
+    assert recognizer.calls == []
+
+
+def test_one_pipeline_serves_several_threads(
+    utterance: NDArray[np.float32], denoiser: Denoiser
+) -> None:
+    recognizer = RecordingRecognizer()
+    pipeline = Pipeline(recognizer, denoiser, Endpointer())
+    clips = [pcm16(add_noise(utterance, 15, seed=i)) for i in range(3)]
+    expected = [pipeline.run(clip, MONO_16K).speech for clip in clips]
+    results: dict[int, object] = {}
+
+    def work(index: int) -> None:
+        results[index] = pipeline.run(clips[index], MONO_16K).speech
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(clips))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [results[i] for i in range(len(clips))] == expected
+    assert len(recognizer.calls) == 2 * len(clips)

@@ -1,0 +1,292 @@
+"""Config flow: user step, zeroconf, reconfigure, reauth, options (local fake peers)."""
+
+from __future__ import annotations
+
+from ipaddress import ip_address
+
+import pytest
+from custom_components.local_asr.const import (
+    CONF_LANGUAGE,
+    CONF_OPS_PORT,
+    CONF_ROLE_ADMIN_USERS,
+    CONF_ROLE_USER_USERS,
+    CONF_USER_ROLES,
+    CONF_VOCABULARY_SYNC,
+    DOMAIN,
+)
+from homeassistant import config_entries
+from homeassistant.const import CONF_HOST, CONF_PORT, CONF_TOKEN
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from fake_peers import ADMIN_TOKEN, LOCAL_ASR_SERVER_ID, FakeOps, FakeWyoming, running
+
+pytestmark = pytest.mark.usefixtures("socket_enabled")
+
+
+def _user_input(wyoming: FakeWyoming, ops: FakeOps, **extra: object) -> dict[str, object]:
+    return {CONF_HOST: "127.0.0.1", CONF_PORT: wyoming.port, CONF_OPS_PORT: ops.port, **extra}
+
+
+def _zeroconf(port: int) -> ZeroconfServiceInfo:
+    return ZeroconfServiceInfo(
+        ip_address=ip_address("127.0.0.1"),
+        ip_addresses=[ip_address("127.0.0.1")],
+        hostname="local-asr-test.local.",
+        name="local-asr-test._wyoming._tcp.local.",
+        port=port,
+        type="_wyoming._tcp.local.",
+        properties={},
+    )
+
+
+async def test_user_step_creates_entry(hass: HomeAssistant) -> None:
+    wyoming, ops = FakeWyoming("wyoming-local-asr"), FakeOps()
+    async with running(wyoming, ops):
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": config_entries.SOURCE_USER}
+        )
+        assert result["type"] is FlowResultType.FORM
+        assert result["errors"] == {}
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], _user_input(wyoming, ops, **{CONF_TOKEN: ADMIN_TOKEN})
+        )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Local ASR (127.0.0.1)"
+    assert result["data"] == {
+        CONF_HOST: "127.0.0.1",
+        CONF_PORT: wyoming.port,
+        CONF_OPS_PORT: ops.port,
+        CONF_TOKEN: ADMIN_TOKEN,
+    }
+    assert result["result"].unique_id == LOCAL_ASR_SERVER_ID
+
+
+async def test_user_step_cannot_connect_then_recovers(hass: HomeAssistant) -> None:
+    wyoming, ops = FakeWyoming("wyoming-local-asr"), FakeOps()
+    async with running(wyoming, ops):
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": config_entries.SOURCE_USER}
+        )
+        closed = FakeWyoming("wyoming-local-asr")
+        async with running(closed):
+            closed_port = closed.port
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {**_user_input(wyoming, ops), CONF_PORT: closed_port}
+        )
+        assert result["type"] is FlowResultType.FORM
+        assert result["errors"] == {"base": "cannot_connect"}
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], _user_input(wyoming, ops)
+        )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_user_step_ops_port_unreachable(hass: HomeAssistant) -> None:
+    wyoming, ops = FakeWyoming("wyoming-local-asr"), FakeOps()
+    async with running(wyoming):
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": config_entries.SOURCE_USER}
+        )
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {**_user_input(wyoming, ops), CONF_OPS_PORT: wyoming.port}
+        )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "cannot_connect_ops"}
+
+
+async def test_user_step_foreign_wyoming_service(hass: HomeAssistant) -> None:
+    wyoming, ops = FakeWyoming("faster-whisper"), FakeOps()
+    async with running(wyoming, ops):
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": config_entries.SOURCE_USER}
+        )
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], _user_input(wyoming, ops)
+        )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "not_local_asr"}
+
+
+async def test_user_step_invalid_token(hass: HomeAssistant) -> None:
+    wyoming, ops = FakeWyoming("wyoming-local-asr"), FakeOps(require_token=True)
+    async with running(wyoming, ops):
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": config_entries.SOURCE_USER}
+        )
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], _user_input(wyoming, ops, **{CONF_TOKEN: "lasr_wrong_token"})
+        )
+        assert result["type"] is FlowResultType.FORM
+        assert result["errors"] == {"base": "invalid_auth"}
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], _user_input(wyoming, ops, **{CONF_TOKEN: ADMIN_TOKEN})
+        )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_TOKEN] == ADMIN_TOKEN
+
+
+async def test_user_step_already_configured(hass: HomeAssistant) -> None:
+    wyoming, ops = FakeWyoming("wyoming-local-asr"), FakeOps()
+    MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=LOCAL_ASR_SERVER_ID,
+        data={CONF_HOST: "10.0.0.2", CONF_PORT: 10300, CONF_OPS_PORT: 10301},
+    ).add_to_hass(hass)
+    async with running(wyoming, ops):
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": config_entries.SOURCE_USER}
+        )
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], _user_input(wyoming, ops)
+        )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+async def test_zeroconf_our_server_confirm_creates_entry(hass: HomeAssistant) -> None:
+    wyoming, ops = FakeWyoming("wyoming-local-asr"), FakeOps()
+    async with running(wyoming, ops):
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": config_entries.SOURCE_ZEROCONF}, data=_zeroconf(wyoming.port)
+        )
+        assert result["type"] is FlowResultType.FORM
+        assert result["step_id"] == "zeroconf_confirm"
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_OPS_PORT: ops.port}
+        )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"] == {
+        CONF_HOST: "127.0.0.1",
+        CONF_PORT: wyoming.port,
+        CONF_OPS_PORT: ops.port,
+    }
+    assert result["result"].unique_id == LOCAL_ASR_SERVER_ID
+
+
+async def test_zeroconf_foreign_wyoming_service_aborts(hass: HomeAssistant) -> None:
+    wyoming = FakeWyoming("piper")
+    async with running(wyoming):
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": config_entries.SOURCE_ZEROCONF}, data=_zeroconf(wyoming.port)
+        )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "not_local_asr"
+
+
+async def test_zeroconf_known_server_updates_address(hass: HomeAssistant) -> None:
+    wyoming = FakeWyoming("wyoming-local-asr")
+    async with running(wyoming):
+        # The default operations port is not ours here: the server id comes from the entry.
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            unique_id=LOCAL_ASR_SERVER_ID,
+            data={CONF_HOST: "10.0.0.2", CONF_PORT: 10300, CONF_OPS_PORT: 10301},
+        )
+        entry.add_to_hass(hass)
+        info = _zeroconf(wyoming.port)
+        info.properties["server_id"] = LOCAL_ASR_SERVER_ID
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": config_entries.SOURCE_ZEROCONF}, data=info
+        )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert entry.data[CONF_HOST] == "127.0.0.1"
+    assert entry.data[CONF_PORT] == wyoming.port
+
+
+async def test_reconfigure(hass: HomeAssistant) -> None:
+    wyoming, ops = FakeWyoming("wyoming-local-asr"), FakeOps()
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=LOCAL_ASR_SERVER_ID,
+        data={CONF_HOST: "10.0.0.2", CONF_PORT: 10300, CONF_OPS_PORT: 10301},
+    )
+    entry.add_to_hass(hass)
+    async with running(wyoming, ops):
+        result = await entry.start_reconfigure_flow(hass)
+        assert result["type"] is FlowResultType.FORM
+        assert result["step_id"] == "reconfigure"
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], _user_input(wyoming, ops)
+        )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data == {CONF_HOST: "127.0.0.1", CONF_PORT: wyoming.port, CONF_OPS_PORT: ops.port}
+
+
+async def test_reconfigure_to_another_server_aborts(hass: HomeAssistant) -> None:
+    wyoming, ops = FakeWyoming("wyoming-local-asr"), FakeOps(server_id="another-server")
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=LOCAL_ASR_SERVER_ID,
+        data={CONF_HOST: "10.0.0.2", CONF_PORT: 10300, CONF_OPS_PORT: 10301},
+    )
+    entry.add_to_hass(hass)
+    async with running(wyoming, ops):
+        result = await entry.start_reconfigure_flow(hass)
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], _user_input(wyoming, ops)
+        )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "wrong_server"
+    assert entry.data[CONF_HOST] == "10.0.0.2"
+
+
+async def test_reauth(hass: HomeAssistant) -> None:
+    wyoming, ops = FakeWyoming("wyoming-local-asr"), FakeOps(require_token=True)
+    async with running(wyoming, ops):
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            unique_id=LOCAL_ASR_SERVER_ID,
+            data={
+                CONF_HOST: "127.0.0.1",
+                CONF_PORT: wyoming.port,
+                CONF_OPS_PORT: ops.port,
+                CONF_TOKEN: "lasr_revoked_token",
+            },
+        )
+        entry.add_to_hass(hass)
+        result = await entry.start_reauth_flow(hass)
+        assert result["type"] is FlowResultType.FORM
+        assert result["step_id"] == "reauth_confirm"
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_TOKEN: "lasr_still_wrong"}
+        )
+        assert result["errors"] == {"base": "invalid_auth"}
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_TOKEN: ADMIN_TOKEN}
+        )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert entry.data[CONF_TOKEN] == ADMIN_TOKEN
+
+
+async def test_options_flow_maps_users_to_roles(hass: HomeAssistant) -> None:
+    admin = await hass.auth.async_create_user("Ada", group_ids=["system-admin"])
+    guest = await hass.auth.async_create_user("Gus", group_ids=["system-users"])
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=LOCAL_ASR_SERVER_ID,
+        data={CONF_HOST: "10.0.0.2", CONF_PORT: 10300, CONF_OPS_PORT: 10301},
+    )
+    entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            CONF_LANGUAGE: "en",
+            CONF_VOCABULARY_SYNC: True,
+            CONF_ROLE_ADMIN_USERS: [admin.id],
+            CONF_ROLE_USER_USERS: [guest.id],
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options == {
+        CONF_LANGUAGE: "en",
+        CONF_VOCABULARY_SYNC: True,
+        CONF_USER_ROLES: {admin.id: "admin", guest.id: "user"},
+    }

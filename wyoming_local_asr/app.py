@@ -1,0 +1,185 @@
+"""Start-up and shutdown of the whole server: model, Wyoming port, operations API, zeroconf."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import ssl
+from urllib.parse import urlparse
+
+from .asr_service import AsrService, check_language
+from .config import DEFAULT_MODEL, ConfigError, Settings
+from .discovery import ZeroconfAnnouncer, advertised_address
+from .model.errors import ModelError
+from .ops.access import AllowList
+from .ops.auth import Authorizer
+from .ops.control import ConfigError as ControlConfigError
+from .ops.identity import server_id
+from .ops.metrics import Metrics
+from .ops.roles import Roles
+from .ops.service import OpsServer
+from .ops.tls import server_ssl_context
+from .ops.tokens import TokenStore
+from .recognizer import Recognizer
+from .server import WyomingServer
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class StartupError(Exception):
+    """The server cannot start (port taken, model broken); the message is one line."""
+
+
+def load_recognizer_for(settings: Settings) -> Recognizer:
+    """The recognizer for `settings` (blocking): model, device, threads, beam, vocabulary."""
+    from .ctc_recognizer import load_recognizer
+
+    recognizer = load_recognizer(
+        settings.model_dir,
+        beam=settings.beam,
+        threads=settings.onnx_threads,
+        device=settings.device,
+    )
+    if settings.vocabulary:
+        recognizer.add_phrases(settings.vocabulary)
+    return recognizer
+
+
+def prepare_model(settings: Settings) -> None:
+    """Build the default model on first start; refuse a model directory that is not there."""
+    if settings.model == DEFAULT_MODEL:
+        from .model.build import ensure_default_model
+
+        ensure_default_model(settings.data_dir)
+    elif not settings.model_dir.is_dir():
+        raise ConfigError(f"invalid value for --model: no model directory {settings.model_dir}")
+
+
+class Application:
+    """Everything one `serve` runs, started and stopped together."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.metrics = Metrics()
+        self.authorizer = Authorizer(
+            Roles.from_config(dict(settings.roles)), TokenStore(settings.tokens_path)
+        )
+        self.service: AsrService | None = None
+        self.server: WyomingServer | None = None
+        self.ops: OpsServer | None = None
+        self.announcer: ZeroconfAnnouncer | None = None
+
+    async def start(self) -> None:
+        """Load the model, then listen. Raises ConfigError or StartupError."""
+        settings = self.settings
+        ssl_context = _ssl_context(settings)
+        recognizer = await _load_model(settings)
+        self.service = AsrService(settings, recognizer, loader=load_recognizer_for)
+        self.server = WyomingServer(
+            self.service,
+            settings.uri,
+            metrics=self.metrics,
+            allow_list=AllowList.parse(settings.allow_networks)
+            if settings.allow_networks
+            else None,
+            authorizer=self.authorizer,
+            ssl_context=ssl_context,
+        )
+        try:
+            await self.server.start()
+        except OSError as error:
+            raise StartupError(f"cannot listen on {settings.uri}: {error.strerror}") from None
+        host = urlparse(settings.uri).hostname if settings.uri.startswith("tcp:") else None
+        if settings.ops_port is not None:
+            self.ops = OpsServer(
+                self.service,
+                self.metrics,
+                self.authorizer,
+                settings.data_dir,
+                require_token=settings.require_token,
+            )
+            try:
+                await self.ops.start(host or "0.0.0.0", settings.ops_port, ssl_context)
+            except OSError as error:
+                raise StartupError(f"cannot listen on port {settings.ops_port}: {error}") from None
+        if settings.zeroconf and self.server.port is not None:
+            await self._announce(self.server.port, host)
+
+    async def _announce(self, port: int, host: str | None) -> None:
+        properties = {"server_id": server_id(self.settings.data_dir)}
+        if self.ops is not None and self.ops.port is not None:
+            properties["ops_port"] = str(self.ops.port)
+        announcer = ZeroconfAnnouncer(
+            port,
+            self.settings.zeroconf_name,
+            address=advertised_address(host),
+            properties=properties,
+        )
+        try:
+            await announcer.start()
+        except Exception as error:  # never fatal: the server works without discovery
+            _LOGGER.warning("Zeroconf announcement failed: %s", error)
+            return
+        self.announcer = announcer
+
+    async def stop(self) -> None:
+        if self.announcer is not None:
+            await self.announcer.stop()
+        if self.ops is not None:
+            await self.ops.stop()
+        if self.server is not None:
+            await self.server.stop()
+        if self.service is not None:
+            self.service.shutdown()
+
+
+async def _load_model(settings: Settings) -> Recognizer:
+    try:
+        await asyncio.to_thread(prepare_model, settings)
+        recognizer = await asyncio.to_thread(load_recognizer_for, settings)
+    except ConfigError:
+        raise
+    except ModelError as error:
+        raise StartupError(f"cannot load model {settings.model}: {error}") from None
+    except (OSError, RuntimeError, ValueError) as error:
+        _LOGGER.debug("Model loading failed", exc_info=True)
+        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise StartupError(f"cannot load model {settings.model}: {first_line}") from None
+    try:
+        check_language(settings.language, recognizer.info)
+    except ControlConfigError as error:
+        raise ConfigError(f"invalid value for --language: {error}") from None
+    _LOGGER.info("Model %s %s loaded", recognizer.info.name, recognizer.info.version)
+    return recognizer
+
+
+async def run_server(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """Serve until SIGTERM/SIGINT (or `stop` is set). Raises ConfigError or StartupError."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    app = Application(settings)
+    try:
+        await app.start()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(signum, stop.set)
+        _LOGGER.info("Ready")
+        await stop.wait()
+        _LOGGER.info("Stopping")
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(signum)
+        await app.stop()
+
+
+def _ssl_context(settings: Settings) -> ssl.SSLContext | None:
+    if settings.tls_cert is None or settings.tls_key is None:
+        return None
+    try:
+        return server_ssl_context(settings.tls_cert, settings.tls_key)
+    except (OSError, ssl.SSLError) as error:
+        reason = getattr(error, "reason", None) or getattr(error, "strerror", None) or error
+        raise ConfigError(f"invalid value for --tls-cert/--tls-key: {reason}") from None

@@ -1,0 +1,185 @@
+"""The running recognizer and its pipeline, swapped atomically on reload or config change.
+
+Every utterance takes the current `Engine` when it starts and keeps it to the end, so a reload
+or a settings change never disturbs an utterance in flight: it finishes on the engine it
+started with. `AsrService` is also the server's side of the operations API
+(`ops.control.ServiceControl`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
+
+import voluptuous as vol
+
+from .audio.convert import AudioFormat
+from .audio.denoise import Denoiser
+from .audio.vad import Endpointer
+from .config import Settings
+from .ops.config_api import CONFIG_CHANGES_SCHEMA, VOCABULARY_SCHEMA, describe_invalid
+from .ops.control import ConfigError, ServiceInfo
+from .pipeline import Pipeline, PipelineResult
+from .recognizer import ModelInfo, Recognizer
+
+_T = TypeVar("_T")
+
+# Builds a recognizer for settings (model, device, threads, beam, vocabulary): blocking.
+RecognizerLoader = Callable[[Settings], Recognizer]
+
+
+@dataclass(frozen=True)
+class Engine:
+    """What one utterance runs with."""
+
+    settings: Settings
+    recognizer: Recognizer
+    pipeline: Pipeline
+
+
+def build_engine(settings: Settings, recognizer: Recognizer) -> Engine:
+    denoiser = Denoiser() if settings.denoise else None
+    endpointer = Endpointer(settings.vad_aggressiveness) if settings.vad else None
+    return Engine(settings, recognizer, Pipeline(recognizer, denoiser, endpointer))
+
+
+def default_workers() -> int:
+    """Pipeline threads: one per core, at least two so a partial never delays a final."""
+    return max(2, min(8, os.cpu_count() or 1))
+
+
+class AsrService:
+    """Owns the current engine and the worker threads that run it."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        recognizer: Recognizer,
+        *,
+        loader: RecognizerLoader | None = None,
+        workers: int | None = None,
+    ) -> None:
+        self._engine = build_engine(settings, recognizer)
+        self._loader = loader
+        self.workers = workers or default_workers()
+        self._executor = ThreadPoolExecutor(
+            max_workers=self.workers, thread_name_prefix="asr-worker"
+        )
+        self._busy = 0
+        self._swap_lock = asyncio.Lock()
+        # The port the Wyoming server is bound to (set by the server once it listens).
+        self.wyoming_port: int | None = None
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    @property
+    def settings(self) -> Settings:
+        return self._engine.settings
+
+    @property
+    def has_idle_worker(self) -> bool:
+        """Whether optional work (a streaming partial) can run now without making others wait."""
+        return self._busy < self.workers
+
+    async def run_blocking(self, function: Callable[..., _T], *args: Any) -> _T:
+        """Run blocking work on the worker threads, never on the event loop."""
+        self._busy += 1
+        try:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._executor, function, *args)
+        finally:
+            self._busy -= 1
+
+    async def transcribe(self, engine: Engine, pcm: bytes, fmt: AudioFormat) -> PipelineResult:
+        return await self.run_blocking(engine.pipeline.run, pcm, fmt)
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    # --- ops.control.ServiceControl
+
+    def info(self) -> ServiceInfo:
+        return ServiceInfo(
+            models=[self._engine.recognizer.info],
+            wyoming_port=self.wyoming_port,
+            tls=self.settings.tls,
+        )
+
+    async def reload_model(self) -> ModelInfo:
+        async with self._swap_lock:
+            settings = self.settings
+            recognizer = await self._load(settings)
+            self._swap(settings, recognizer)
+        return recognizer.info
+
+    async def update_config(self, changes: Mapping[str, Any]) -> dict[str, Any]:
+        try:
+            checked = CONFIG_CHANGES_SCHEMA(dict(changes))
+        except vol.Invalid as error:
+            raise ConfigError(describe_invalid(error)) from None
+        async with self._swap_lock:
+            engine = self._engine
+            settings = _apply(engine.settings, checked)
+            check_language(settings.language, engine.recognizer.info)
+            recognizer = engine.recognizer
+            if (settings.beam, settings.vocabulary) != (
+                engine.settings.beam,
+                engine.settings.vocabulary,
+            ):
+                recognizer = await self._load(settings)
+            self._swap(settings, recognizer)
+        return self.runtime_values()
+
+    async def set_vocabulary(self, phrases: Sequence[str]) -> int:
+        try:
+            checked = VOCABULARY_SCHEMA({"phrases": list(phrases)})
+        except vol.Invalid as error:
+            raise ConfigError(describe_invalid(error)) from None
+        values = await self.update_config({"vocabulary": checked["phrases"]})
+        return len(values["vocabulary"])
+
+    def runtime_values(self) -> dict[str, Any]:
+        settings = self.settings
+        return {
+            "language": settings.language,
+            "beam_width": settings.beam,
+            "vad_aggressiveness": settings.vad_aggressiveness,
+            "denoise": settings.denoise,
+            "vocabulary": list(settings.vocabulary),
+        }
+
+    async def _load(self, settings: Settings) -> Recognizer:
+        if self._loader is None:
+            raise ConfigError("this server was started without a model loader")
+        return await self.run_blocking(self._loader, settings)
+
+    def _swap(self, settings: Settings, recognizer: Recognizer) -> None:
+        # One assignment: utterances that already hold the old engine keep it.
+        self._engine = build_engine(settings, recognizer)
+
+
+def _apply(settings: Settings, changes: Mapping[str, Any]) -> Settings:
+    values: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key == "beam_width":
+            values["beam"] = value
+        elif key == "vocabulary":
+            values["vocabulary"] = tuple(value)
+        else:
+            values[key] = value
+    return replace(settings, **values)
+
+
+def check_language(language: str, info: ModelInfo) -> None:
+    primary = language.replace("_", "-").split("-")[0].lower()
+    supported = {code.replace("_", "-").split("-")[0].lower() for code in info.languages}
+    if primary not in supported:
+        raise ConfigError(
+            f"language {language!r} is not one of the model's: {', '.join(info.languages)}"
+        )

@@ -1,0 +1,54 @@
+"""`wyoming-local-asr bench [--corpus DIR] [--out DIR]`: speed and memory of our recognizer
+(int8, fp32, denoise off) and of pocketsphinx, side by side; writes JSON, Markdown and a PNG."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from ..evaluation.bench import run_bench, to_markdown, write_report
+from ..evaluation.real_corpus import build_real_corpus
+from ..model.paths import INT8_FILE
+from .system_options import add_model_arguments, resolve_model_dir
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "bench", help="speed and memory: int8 vs fp32, stages, denoise, pocketsphinx baseline"
+    )
+    parser.add_argument(
+        "--corpus", type=Path, help="NAME.wav + NAME.txt pairs (default: the real test clips)"
+    )
+    parser.add_argument("--out", type=Path, default=Path("bench"), help="report dir (./bench)")
+    parser.add_argument(
+        "--baseline-only", action="store_true", help="only pocketsphinx (no model needed)"
+    )
+    add_model_arguments(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    model_dir: Path | None = None
+    if not args.baseline_only:
+        model_dir = resolve_model_dir(args)
+        if not (model_dir / INT8_FILE).is_file():
+            print(
+                f"error: no model in {model_dir}; run `wyoming-local-asr model build` first "
+                "(or pass --baseline-only)",
+                file=sys.stderr,
+            )
+            return 1
+    with tempfile.TemporaryDirectory(prefix="local-asr-bench-") as tmp:
+        corpus = args.corpus
+        if corpus is None:
+            corpus = Path(tmp) / "real"
+            build_real_corpus(corpus)
+        report = run_bench(corpus, model_dir, threads=args.threads)
+        if args.corpus is None:
+            report["corpus"] = "pocketsphinx-testdata (all transcribed clips)"
+    written = write_report(report, args.out)
+    print(to_markdown(report))
+    print("wrote " + ", ".join(str(path) for path in written))
+    return 0

@@ -1,0 +1,85 @@
+"""Command-line options for the settings in `config.py` (shared by commands that need them).
+
+Options are registered without argparse types or defaults: argparse only collects the text,
+`config.load_settings` validates it together with the environment and the config file, so
+every invalid value produces the same kind of one-line error.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from ..config import DEFAULT_MODEL, DEFAULT_URI, Settings, load_settings
+from ..config_values import DEFAULT_OPS_PORT, DEVICES, VALIDATORS
+
+_S = argparse.SUPPRESS
+
+
+def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
+    """Register every settings option (the help text shows the defaults)."""
+    defaults = Settings()
+    parser.add_argument("--config", metavar="PATH", default=None, help="YAML/JSON config file")
+
+    server = parser.add_argument_group("server")
+    server.add_argument("--uri", default=_S, help=f"tcp://HOST:PORT or unix://PATH ({DEFAULT_URI})")
+    server.add_argument(
+        "--zeroconf",
+        nargs="?",
+        const=True,
+        default=_S,
+        metavar="NAME",
+        help="announce the server over zeroconf (name: derived from the host)",
+    )
+    server.add_argument("--no-zeroconf", dest="zeroconf", action="store_false", default=_S)
+    server.add_argument("--max-utterance-seconds", default=_S, metavar="S", help="default 30")
+    server.add_argument(
+        "--partial-interval",
+        default=_S,
+        metavar="S",
+        help="seconds of new audio between streaming partial transcripts, 0 = off (default 1)",
+    )
+    server.add_argument("--debug", action=argparse.BooleanOptionalAction, default=_S)
+
+    model = parser.add_argument_group("model")
+    model.add_argument("--model", default=_S, help=f"name or directory ({DEFAULT_MODEL})")
+    model.add_argument("--data-dir", default=_S, metavar="DIR", help=f"({defaults.data_dir})")
+    model.add_argument("--language", default=_S, help="default en")
+    model.add_argument("--device", default=_S, help=f"{'|'.join(DEVICES)} (default auto)")
+    model.add_argument("--threads", default=_S, metavar="N", help="0 = from the cores")
+    model.add_argument("--beam", default=_S, metavar="N", help=f"beam width ({defaults.beam})")
+
+    audio = parser.add_argument_group("audio")
+    audio.add_argument("--denoise", action=argparse.BooleanOptionalAction, default=_S)
+    audio.add_argument("--vad", action=argparse.BooleanOptionalAction, default=_S)
+    audio.add_argument("--vad-aggressiveness", default=_S, metavar="0..3", help="default 2")
+
+    ops = parser.add_argument_group("operations and access")
+    ops.add_argument(
+        "--ops-port",
+        nargs="?",
+        const=str(DEFAULT_OPS_PORT),
+        default=_S,
+        metavar="PORT",
+        help=f"serve the HTTP operations API (off by default; {DEFAULT_OPS_PORT} if no PORT)",
+    )
+    ops.add_argument("--tls-cert", default=_S, metavar="PATH", help="serve TLS 1.3 only")
+    ops.add_argument("--tls-key", default=_S, metavar="PATH")
+    ops.add_argument(
+        "--allow-network",
+        dest="allow_networks",
+        action="append",
+        default=_S,
+        metavar="CIDR",
+        help="client network allowed on the Wyoming port (repeatable; default: all)",
+    )
+    ops.add_argument("--require-token", action=argparse.BooleanOptionalAction, default=_S)
+    ops.add_argument("--tokens-file", default=_S, metavar="PATH", help="(<data-dir>/tokens.json)")
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """Settings from parsed options, the environment and the config file (ConfigError if bad)."""
+    cli: dict[str, Any] = {key: value for key, value in vars(args).items() if key in VALIDATORS}
+    config = getattr(args, "config", None)
+    return load_settings(cli, config_path=Path(config) if config else None)

@@ -1,0 +1,46 @@
+"""`wyoming-local-asr serve`: run the Wyoming server (also the default command)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from ..app import StartupError, run_server
+from ..config import ConfigError
+from .options import add_settings_arguments, settings_from_args
+
+# `ConfigError` exits with 2 (like argparse's usage errors); a start-up failure with 1.
+EXIT_CONFIG = 2
+EXIT_STARTUP = 1
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "serve",
+        help="run the Wyoming server (default command)",
+        description="Run the Wyoming speech-to-text server. Every option can also be set with "
+        "an environment variable LOCAL_ASR_<OPTION> (for example LOCAL_ASR_VAD_AGGRESSIVENESS=3) "
+        "or in the --config file; the command line wins over the environment, which wins over "
+        "the file.",
+    )
+    add_settings_arguments(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        settings = settings_from_args(args)
+        if settings.debug:
+            logging.getLogger().setLevel(logging.DEBUG)
+        asyncio.run(run_server(settings))
+    except ConfigError as error:
+        print(f"wyoming-local-asr: error: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    except StartupError as error:
+        print(f"wyoming-local-asr: error: {error}", file=sys.stderr)
+        return EXIT_STARTUP
+    except KeyboardInterrupt:
+        pass
+    return 0

@@ -1,0 +1,186 @@
+"""The server's settings: one `Settings` object, the single source of defaults.
+
+Values come from, highest priority first: command-line options, environment variables
+(`LOCAL_ASR_<OPTION>`), a YAML/JSON config file (`--config PATH`), then the defaults below.
+Every layer is validated on its own with voluptuous, so an error names the option and where
+its value came from.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import voluptuous as vol
+import yaml
+
+from .config_values import FILE_ONLY, VALIDATORS
+
+ENV_PREFIX = "LOCAL_ASR_"
+DEFAULT_URI = "tcp://0.0.0.0:10300"
+DEFAULT_MODEL = "hama-conformer-ctc-en"
+# Upper bound of a Wyoming event's JSON data or binary payload.
+MAX_EVENT_BYTES = 1 << 20
+
+
+def default_data_dir() -> Path:
+    """`$XDG_DATA_HOME/wyoming-local-asr`, else `~/.local/share/wyoming-local-asr`."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "wyoming-local-asr"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the server can be told. Frozen: a change makes a new object."""
+
+    uri: str = DEFAULT_URI
+    zeroconf: bool = False
+    # Service name announced over zeroconf; empty means derived from the host name.
+    zeroconf_name: str = ""
+    # A model name under `<data_dir>/models/`, or a path to a model directory.
+    model: str = DEFAULT_MODEL
+    data_dir: Path = field(default_factory=default_data_dir)
+    language: str = "en"
+    denoise: bool = True
+    vad: bool = True
+    vad_aggressiveness: int = 2
+    # onnxruntime threads; 0 chooses from the number of cores.
+    threads: int = 0
+    device: str = "auto"
+    beam: int = 64
+    max_utterance_seconds: float = 30.0
+    # Seconds of new audio between streaming partial transcripts; 0 turns partials off.
+    partial_interval: float = 1.0
+    # Extra phrases the decoder should be able to recognize (names, commands).
+    vocabulary: tuple[str, ...] = ()
+    debug: bool = False
+    # Port of the HTTP operations API; None keeps it off.
+    ops_port: int | None = None
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    # Client networks (CIDR) allowed on the Wyoming port; empty allows every client.
+    allow_networks: tuple[str, ...] = ()
+    require_token: bool = False
+    # None means `<data_dir>/tokens.json`.
+    tokens_file: Path | None = None
+    # Access roles from the config file (role -> permissions), over the built-in ones.
+    roles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def model_dir(self) -> Path:
+        """The model's directory: `model` itself when it names a path, else in the data dir."""
+        if "/" in self.model or self.model.startswith("."):
+            return Path(self.model).expanduser()
+        return self.data_dir / "models" / self.model
+
+    @property
+    def tokens_path(self) -> Path:
+        return self.tokens_file if self.tokens_file is not None else self.data_dir / "tokens.json"
+
+    @property
+    def onnx_threads(self) -> int:
+        return self.threads if self.threads > 0 else min(4, os.cpu_count() or 1)
+
+    @property
+    def tls(self) -> bool:
+        return self.tls_cert is not None
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message is one line naming the option."""
+
+
+def option_flag(key: str) -> str:
+    return "--allow-network" if key == "allow_networks" else "--" + key.replace("_", "-")
+
+
+def env_name(key: str) -> str:
+    return ENV_PREFIX + key.upper()
+
+
+def validate_layer(values: Mapping[str, Any], source: str) -> dict[str, Any]:
+    """Check one layer of raw values; `source` names it in the error ("environment", ...)."""
+    checked: dict[str, Any] = {}
+    for key, raw in values.items():
+        validator = VALIDATORS.get(key)
+        if validator is None:
+            raise ConfigError(f"unknown option {key!r} in {source}")
+        try:
+            value = validator(raw)
+        except vol.Invalid as error:
+            where = env_name(key) if source == "environment" else source
+            shown = raw if isinstance(raw, str | int | float) else type(raw).__name__
+            raise ConfigError(
+                f"invalid value for {option_flag(key)} ({where}): {error.msg}, got {shown!r}"
+            ) from None
+        if key == "zeroconf":
+            checked["zeroconf"], name = value
+            if name:
+                checked["zeroconf_name"] = name
+        else:
+            checked[key] = value
+    return checked
+
+
+def environment_layer(environ: Mapping[str, str]) -> dict[str, str]:
+    """The `LOCAL_ASR_<OPTION>` variables that name a known option (others are ignored)."""
+    layer: dict[str, str] = {}
+    for key in VALIDATORS:
+        if key not in FILE_ONLY and env_name(key) in environ:
+            layer[key] = environ[env_name(key)]
+    if "LOCAL_ASR_ALLOW_NETWORK" in environ and "allow_networks" not in layer:
+        layer["allow_networks"] = environ["LOCAL_ASR_ALLOW_NETWORK"]
+    return layer
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """The raw mapping of a YAML or JSON config file (JSON is YAML too)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        document = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except OSError as error:
+        raise ConfigError(f"cannot read config file {path}: {error.strerror}") from None
+    except (ValueError, yaml.YAMLError) as error:
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else "syntax"
+        raise ConfigError(f"config file {path} is not valid YAML/JSON: {first_line}") from None
+    if document is None:
+        return {}
+    if not isinstance(document, dict):
+        raise ConfigError(f"config file {path} must hold a mapping of option: value")
+    return {str(key).replace("-", "_"): value for key, value in document.items()}
+
+
+def load_settings(
+    cli: Mapping[str, Any],
+    environ: Mapping[str, str] | None = None,
+    config_path: Path | None = None,
+) -> Settings:
+    """Merge the layers (CLI > environment > config file > defaults) into checked Settings."""
+    environ = os.environ if environ is None else environ
+    if config_path is None and environ.get(ENV_PREFIX + "CONFIG"):
+        config_path = Path(environ[ENV_PREFIX + "CONFIG"]).expanduser()
+    merged: dict[str, Any] = {}
+    if config_path is not None:
+        merged.update(validate_layer(read_config_file(config_path), f"config file {config_path}"))
+    merged.update(validate_layer(environment_layer(environ), "environment"))
+    merged.update(validate_layer(cli, "command line"))
+    return check_settings(replace(Settings(), **merged))
+
+
+def check_settings(settings: Settings) -> Settings:
+    """Rules across options."""
+    if (settings.tls_cert is None) != (settings.tls_key is None):
+        raise ConfigError("invalid value for --tls-cert/--tls-key: give both or neither")
+    if settings.ops_port is not None and settings.ops_port == wyoming_port(settings.uri):
+        raise ConfigError(f"invalid value for --ops-port: {settings.ops_port} is the Wyoming port")
+    return settings
+
+
+def wyoming_port(uri: str) -> int | None:
+    parsed = urlparse(uri)
+    return parsed.port if parsed.scheme == "tcp" else None

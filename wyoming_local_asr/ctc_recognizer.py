@@ -1,0 +1,87 @@
+"""The recognizer: an ONNX CTC acoustic model followed by a decoder to words.
+
+Phoneme models (the default) decode through a lexicon and word language models; models with
+character or BPE tokens (sherpa-onnx exports) decode greedily to text.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .decode.build_data import load_language_model
+from .decode.decoder import DecoderOptions, WordDecoder
+from .decode.text_tokens import greedy_text
+from .model.runner import OnnxAcousticModel
+from .recognizer import ModelInfo, Transcription
+
+
+class CtcRecognizer:
+    """Audio to words. Safe for several threads: the acoustic model runs concurrently, the
+    decoder (fast, stateful) one utterance at a time."""
+
+    def __init__(self, acoustic_model: OnnxAcousticModel, decoder: WordDecoder | None) -> None:
+        self.acoustic_model = acoustic_model
+        self.decoder = decoder
+        self._decoder_lock = threading.Lock()
+        card = acoustic_model.card
+        self._info = ModelInfo(
+            name=card.name,
+            version=card.version,
+            description=card.description,
+            languages=list(card.languages),
+            attribution_name=card.attribution_name,
+            attribution_url=card.attribution_url,
+            license=card.license,
+        )
+
+    @property
+    def info(self) -> ModelInfo:
+        return self._info
+
+    def transcribe(self, audio: NDArray[np.float32]) -> Transcription:
+        start = time.perf_counter()
+        logprobs = self.acoustic_model(audio)
+        model_seconds = time.perf_counter() - start
+
+        start = time.perf_counter()
+        if self.decoder is None:
+            text = greedy_text(logprobs, self.acoustic_model.tokens, self.acoustic_model.blank_id)
+            phonemes = ""
+        else:
+            with self._decoder_lock:
+                text = self.decoder.decode(logprobs)
+            phonemes = self.decoder.phonemes(logprobs)
+        decode_seconds = time.perf_counter() - start
+        return Transcription(text, phonemes, {"model": model_seconds, "decode": decode_seconds})
+
+    def add_phrases(self, phrases: Iterable[str]) -> list[str]:
+        """Bias recognition toward `phrases` (entity names, commands); returns new words."""
+        if self.decoder is None:
+            return []
+        with self._decoder_lock:
+            return self.decoder.add_phrases(phrases)
+
+
+def load_recognizer(
+    model_dir: Path,
+    *,
+    quantized: bool = True,
+    beam: int | None = None,
+    threads: int = 1,
+    device: str = "auto",
+) -> CtcRecognizer:
+    """Load the model in `model_dir` (see `models/README.md` for the layout)."""
+    acoustic_model = OnnxAcousticModel(
+        model_dir, quantized=quantized, device=device, threads=threads
+    )
+    decoder: WordDecoder | None = None
+    if acoustic_model.card.token_type == "phoneme":
+        options = DecoderOptions() if beam is None else DecoderOptions(beam=beam)
+        decoder = WordDecoder.load(model_dir, load_language_model(model_dir), options)
+    return CtcRecognizer(acoustic_model, decoder)

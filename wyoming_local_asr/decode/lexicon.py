@@ -1,0 +1,152 @@
+"""The pronunciation lexicon: words and their phoneme sequences as model token ids.
+
+On disk (`lexicon.tsv.gz`): `word<TAB>space-separated phonemes`, one line per pronunciation
+variant. Phonemes are normalized to the model's canonical spelling ("ɡ" -> "g") and tokens that
+are not phonemes (diacritics such as the dental mark in "d ̪ o", tones, spaces) are dropped:
+the decoder treats them as silence, so they must not be required by a pronunciation.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+from array import array
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .tokens import TokenTable, is_phoneme
+from .trie import PronunciationTrie
+
+_LOGGER = logging.getLogger(__name__)
+
+# Turns words into phoneme sequences (one list of phonemes per word).
+Pronouncer = Callable[[Sequence[str]], list[list[str]]]
+
+
+class Lexicon:
+    """Words, their pronunciations and the trie over those pronunciations."""
+
+    def __init__(self, tokens: TokenTable) -> None:
+        self.tokens = tokens
+        self.words: list[str] = []
+        self._word_ids: dict[str, int] = {}
+        self._phoneme_ids: dict[str, int | None] = {}
+        self.trie = PronunciationTrie(
+            np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(1, np.int64), len(tokens)
+        )
+        self.skipped = 0  # variants dropped because a phoneme is unknown to the model
+
+    @classmethod
+    def load(cls, path: Path, tokens: TokenTable) -> Lexicon:
+        """Read `word<TAB>phonemes` lines from a gzip or plain text file."""
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rt", encoding="utf-8") as stream:
+            return cls.from_lines((line.rstrip("\n") for line in stream), tokens)
+
+    @classmethod
+    def from_lines(cls, lines: Iterable[str], tokens: TokenTable) -> Lexicon:
+        lexicon = cls(tokens)
+        # Compact int arrays: a lexicon has about a million phonemes.
+        word_ids = array("q")
+        phonemes = array("q")
+        offsets = array("q", [0])
+        word_index = lexicon._word_ids
+        for line in lines:
+            word, _, pronunciation = line.partition("\t")
+            ids = lexicon.phoneme_ids(pronunciation.split())
+            if not ids:
+                lexicon.skipped += 1
+                continue
+            index = word_index.get(word)
+            if index is None:
+                index = word_index[word] = len(lexicon.words)
+                lexicon.words.append(word)
+            word_ids.append(index)
+            phonemes.extend(ids)
+            offsets.append(len(phonemes))
+        lexicon.trie = PronunciationTrie(
+            np.frombuffer(word_ids, np.int64),
+            np.frombuffer(phonemes, np.int64),
+            np.frombuffer(offsets, np.int64),
+            len(tokens),
+        )
+        if lexicon.skipped:
+            _LOGGER.warning("Lexicon: skipped %d pronunciations", lexicon.skipped)
+        return lexicon
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __contains__(self, word: object) -> bool:
+        return word in self._word_ids
+
+    def word_id(self, word: str) -> int | None:
+        return self._word_ids.get(word)
+
+    def phoneme_ids(self, phonemes: Sequence[str]) -> list[int] | None:
+        """Token ids of a pronunciation without its non-phoneme tokens; None when a phoneme is
+        not in the model's inventory."""
+        ids: list[int] = []
+        for phoneme in phonemes:
+            index = self._phoneme_ids.get(phoneme, -1)
+            if index == -1:
+                index = self._phoneme_ids[phoneme] = self._lookup(phoneme)
+            if index is None:
+                return None
+            if index >= 0:
+                ids.append(index)
+        return ids
+
+    def _lookup(self, phoneme: str) -> int | None:
+        """Token id of `phoneme`, -2 for tokens to drop, None for unknown phonemes."""
+        if not is_phoneme(phoneme):
+            return -2
+        return self.tokens.phoneme_id(phoneme)
+
+    def add(self, word: str, phonemes: Sequence[str]) -> bool:
+        """Add one pronunciation of `word`; False when its phonemes cannot be used."""
+        ids = self.phoneme_ids(phonemes)
+        if not ids:
+            return False
+        index = self._word_ids.get(word)
+        if index is None:
+            index = self._word_ids[word] = len(self.words)
+            self.words.append(word)
+        self.trie.add(index, ids)
+        return True
+
+    def add_words(
+        self,
+        words: Iterable[str],
+        pronunciations: Mapping[str, Sequence[Sequence[str]]] | None = None,
+        pronouncer: Pronouncer | None = None,
+    ) -> list[str]:
+        """Add words at run time: explicit `pronunciations` first, else the `pronouncer`
+        (hama's G2P by default) for words not yet in the lexicon. Returns the words added."""
+        pronunciations = pronunciations or {}
+        added: list[str] = []
+        for word, variants in pronunciations.items():
+            usable = [self.add(word, variant) for variant in variants]  # add every variant
+            if any(usable):
+                added.append(word)
+        missing = [w for w in dict.fromkeys(words) if w not in self._word_ids and w not in added]
+        if missing:
+            pronounce = pronouncer or g2p_pronouncer()
+            for word, phonemes in zip(missing, pronounce(missing), strict=True):
+                if self.add(word, phonemes):
+                    added.append(word)
+        return added
+
+
+def g2p_pronouncer() -> Pronouncer:
+    """hama's G2P (the acoustic model copies its phoneme style); ImportError without hama."""
+    from hama import G2PModel
+
+    model = G2PModel()
+
+    def pronounce(words: Sequence[str]) -> list[list[str]]:
+        return [[a.phoneme for a in model.predict(word).alignments] for word in words]
+
+    return pronounce

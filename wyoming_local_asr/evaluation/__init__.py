@@ -1,0 +1,1 @@
+"""Evaluation: text normalization, WER/CER, corpora, `eval` runs and benchmarks."""

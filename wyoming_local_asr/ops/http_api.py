@@ -1,0 +1,206 @@
+"""The operations API (aiohttp): health, metrics, info and the admin actions.
+
+Reads (`/api/health`, `/api/info`, `/metrics`) are open unless `require_token` is set, in
+which case they need `model:read`. Admin actions always need a bearer token whose role
+holds the action's permission: no or invalid token -> 401, wrong role -> 403.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import voluptuous as vol
+from aiohttp import web
+
+from .. import __version__
+from .auth import Authorizer, Decision, Outcome, bearer_token
+from .config_api import CONFIG_CHANGES_SCHEMA, VOCABULARY_SCHEMA, describe_invalid
+from .control import ConfigError, ServiceControl
+from .health import Thresholds, health_report
+from .metrics import Metrics
+from .prometheus import CONTENT_TYPE, render
+from .roles import CONFIG_UPDATE, MODEL_READ, MODEL_WRITE
+from .system import SystemReader
+
+_LOGGER = logging.getLogger(__name__)
+
+SERVER_NAME = "wyoming-local-asr"
+DEFAULT_PORT = 10301
+# `PUT /api/vocabulary` changes runtime configuration, like `vocabulary` in `PUT /api/config`.
+VOCABULARY_PERMISSION = CONFIG_UPDATE
+_MAX_BODY_BYTES = 256 * 1024
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class OpsApi:
+    """Builds the aiohttp application around the server's `ServiceControl`."""
+
+    def __init__(
+        self,
+        control: ServiceControl,
+        metrics: Metrics,
+        authorizer: Authorizer,
+        server_id: str,
+        *,
+        system: SystemReader | None = None,
+        thresholds: Thresholds | None = None,
+        require_token: bool = False,
+    ) -> None:
+        self.control = control
+        self.metrics = metrics
+        self.authorizer = authorizer
+        self.server_id = server_id
+        self.system = system if system is not None else SystemReader()
+        self.thresholds = thresholds if thresholds is not None else Thresholds()
+        self.require_token = require_token
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=_MAX_BODY_BYTES)
+        read = MODEL_READ if self.require_token else None
+        app.router.add_get("/api/health", self._guard(read, self.health))
+        app.router.add_get("/api/info", self._guard(read, self.info))
+        app.router.add_get("/metrics", self._guard(read, self.prometheus))
+        app.router.add_get("/api/token", self.whoami)
+        app.router.add_post("/api/model/reload", self._guard(MODEL_WRITE, self.reload_model))
+        app.router.add_put("/api/config", self._guard(CONFIG_UPDATE, self.update_config))
+        app.router.add_put("/api/vocabulary", self._guard(VOCABULARY_PERMISSION, self.vocabulary))
+        return app
+
+    async def health(self, request: web.Request) -> web.Response:
+        system = await asyncio.get_running_loop().run_in_executor(None, self.system.read)
+        models = self.control.info().models
+        report = health_report(
+            models[0] if models else None, self.metrics.snapshot(), system, self.thresholds
+        )
+        return web.json_response(report)
+
+    async def prometheus(self, request: web.Request) -> web.Response:
+        system = await asyncio.get_running_loop().run_in_executor(None, self.system.read)
+        models = self.control.info().models
+        text = render(models[0] if models else None, self.metrics.snapshot(), system)
+        return web.Response(body=text.encode(), headers={"Content-Type": CONTENT_TYPE})
+
+    async def info(self, request: web.Request) -> web.Response:
+        info = self.control.info()
+        languages = sorted({language for model in info.models for language in model.languages})
+        return web.json_response(
+            {
+                "server_id": self.server_id,
+                "name": SERVER_NAME,
+                "version": __version__,
+                "models": [
+                    {
+                        "name": model.name,
+                        "version": model.version,
+                        "description": model.description,
+                        "languages": list(model.languages),
+                        "license": model.license,
+                        "attribution": {
+                            "name": model.attribution_name,
+                            "url": model.attribution_url,
+                        },
+                        "active": index == 0,
+                    }
+                    for index, model in enumerate(info.models)
+                ],
+                "languages": languages,
+                "wyoming_port": info.wyoming_port,
+                "tls": info.tls,
+                "require_token": self.require_token,
+            }
+        )
+
+    async def whoami(self, request: web.Request) -> web.Response:
+        """The bearer token's id, role and permissions (401 without a valid token), so that a
+        client can check a token without side effects."""
+        token = bearer_token(request.headers.get("Authorization"))
+        record = (
+            await asyncio.get_running_loop().run_in_executor(
+                None, self.authorizer.tokens.verify, token
+            )
+            if token
+            else None
+        )
+        if record is None:
+            reason = "no token" if not token else "invalid or revoked token"
+            return _refuse(request, Decision(Outcome.UNAUTHENTICATED, reason))
+        permissions = sorted(self.authorizer.roles.permissions(record.role))
+        return web.json_response({"id": record.id, "role": record.role, "permissions": permissions})
+
+    async def reload_model(self, request: web.Request) -> web.Response:
+        model = await self.control.reload_model()
+        _LOGGER.info("Model reloaded: %s %s", model.name, model.version)
+        return web.json_response({"model": {"name": model.name, "version": model.version}})
+
+    async def update_config(self, request: web.Request) -> web.Response:
+        body = await _json_body(request)
+        try:
+            changes = CONFIG_CHANGES_SCHEMA(body)
+        except vol.Invalid as error:
+            raise _bad_request(describe_invalid(error)) from error
+        try:
+            effective = await self.control.update_config(changes)
+        except ConfigError as error:
+            raise _bad_request(str(error)) from error
+        _LOGGER.info("Configuration changed: %s", ", ".join(sorted(changes)))
+        return web.json_response({"config": effective})
+
+    async def vocabulary(self, request: web.Request) -> web.Response:
+        body = await _json_body(request)
+        try:
+            phrases: list[str] = VOCABULARY_SCHEMA(body)["phrases"]
+        except vol.Invalid as error:
+            raise _bad_request(describe_invalid(error)) from error
+        try:
+            active = await self.control.set_vocabulary(phrases)
+        except ConfigError as error:
+            raise _bad_request(str(error)) from error
+        _LOGGER.info("Vocabulary replaced: %d phrases", active)
+        return web.json_response({"phrases": active})
+
+    def _guard(self, permission: str | None, handler: Handler) -> Handler:
+        if permission is None:
+            return handler
+
+        async def guarded(request: web.Request) -> web.StreamResponse:
+            token = bearer_token(request.headers.get("Authorization"))
+            decision = await asyncio.get_running_loop().run_in_executor(
+                None, self.authorizer.check, token, permission
+            )
+            if not decision.allowed:
+                return _refuse(request, decision)
+            return await handler(request)
+
+        return guarded
+
+
+def _refuse(request: web.Request, decision: Decision) -> web.Response:
+    _LOGGER.warning(
+        "Refused %s %s from %s: %s", request.method, request.path, request.remote, decision.reason
+    )
+    if decision.outcome is Outcome.UNAUTHENTICATED:
+        return web.json_response(
+            {"error": "unauthorized", "message": "a valid bearer token is required"},
+            status=401,
+            headers={"WWW-Authenticate": 'Bearer realm="wyoming-local-asr"'},
+        )
+    return web.json_response({"error": "forbidden", "message": decision.reason}, status=403)
+
+
+async def _json_body(request: web.Request) -> Any:
+    try:
+        return await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise _bad_request("the body must be JSON") from error
+
+
+def _bad_request(message: str) -> web.HTTPBadRequest:
+    return web.HTTPBadRequest(
+        text=json.dumps({"error": "bad_request", "message": message}),
+        content_type="application/json",
+    )

@@ -1,0 +1,144 @@
+"""`GET /metrics`: the Prometheus text exposition format (version 0.0.4), written by hand."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from .. import __version__
+from ..recognizer import ModelInfo
+from .metrics import HistogramSnapshot, MetricsSnapshot
+from .system import SystemStatus
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+PREFIX = "wyoming_local_asr"
+_MB = 1024 * 1024
+
+
+def render(model: ModelInfo | None, metrics: MetricsSnapshot, system: SystemStatus) -> str:
+    writer = _Writer()
+    writer.family("info", "gauge", "Server and model version (always 1).")
+    writer.sample(
+        "info",
+        1,
+        {
+            "version": __version__,
+            "model": "" if model is None else model.name,
+            "model_version": "" if model is None else model.version,
+        },
+    )
+    writer.single("uptime_seconds", "gauge", "Seconds since the server started.", metrics.uptime_s)
+    writer.single(
+        "requests_total", "counter", "Utterances received (ok and failed).",
+        metrics.utterances_total,
+    )  # fmt: skip
+    writer.single(
+        "errors_total", "counter", "Utterances answered with an error.", metrics.errors_total
+    )
+    writer.single(
+        "audio_seconds_total", "counter", "Seconds of audio received.",
+        metrics.audio_seconds_total,
+    )  # fmt: skip
+    writer.family(
+        "stage_seconds_total", "counter", "Processing seconds per pipeline stage (ok utterances)."
+    )
+    for stage, seconds in sorted(metrics.stage_seconds_total.items()):
+        writer.sample("stage_seconds_total", seconds, {"stage": stage})
+    writer.histogram(
+        "latency_seconds",
+        "Seconds from audio-stop to transcript (ok utterances).",
+        metrics.latency_histogram,
+    )
+    writer.histogram(
+        "real_time_factor",
+        "Processing seconds per second of audio (ok utterances).",
+        metrics.rtf_histogram,
+    )
+    writer.optional(
+        "cpu_temperature_celsius", "CPU temperature from the thermal zones.",
+        system.cpu_temperature_c,
+    )  # fmt: skip
+    writer.optional(
+        "memory_rss_bytes", "Resident memory of the server process.",
+        _bytes(system.memory_rss_mb),
+    )  # fmt: skip
+    writer.optional(
+        "memory_peak_bytes", "Peak resident memory of the server process.",
+        _bytes(system.memory_peak_mb),
+    )  # fmt: skip
+    writer.optional("load1", "Load average over one minute.", system.load_1m)
+    gpu = system.gpu
+    if gpu is not None:
+        labels = {"gpu": gpu.name}
+        writer.optional("gpu_temperature_celsius", "GPU temperature.", gpu.temperature_c, labels)
+        writer.optional(
+            "gpu_memory_used_bytes", "GPU memory in use.", _bytes(gpu.memory_used_mb), labels
+        )
+        writer.optional(
+            "gpu_memory_total_bytes", "GPU memory in total.", _bytes(gpu.memory_total_mb), labels
+        )
+    return writer.text()
+
+
+class _Writer:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def family(self, name: str, kind: str, help_text: str) -> None:
+        self.lines.append(f"# HELP {PREFIX}_{name} {_escape_help(help_text)}")
+        self.lines.append(f"# TYPE {PREFIX}_{name} {kind}")
+
+    def sample(self, name: str, value: float, labels: Mapping[str, str] | None = None) -> None:
+        label_text = ""
+        if labels:
+            pairs = ",".join(f'{key}="{_escape_label(val)}"' for key, val in labels.items())
+            label_text = "{" + pairs + "}"
+        self.lines.append(f"{PREFIX}_{name}{label_text} {_number(value)}")
+
+    def single(self, name: str, kind: str, help_text: str, value: float) -> None:
+        self.family(name, kind, help_text)
+        self.sample(name, value)
+
+    def optional(
+        self,
+        name: str,
+        help_text: str,
+        value: float | None,
+        labels: Mapping[str, str] | None = None,
+    ) -> None:
+        """A gauge that is left out entirely when the machine cannot measure it."""
+        if value is not None:
+            self.family(name, "gauge", help_text)
+            self.sample(name, value, labels)
+
+    def histogram(self, name: str, help_text: str, histogram: HistogramSnapshot) -> None:
+        self.family(name, "histogram", help_text)
+        for bound, count in zip(histogram.bounds, histogram.cumulative_counts, strict=True):
+            self.sample(f"{name}_bucket", count, {"le": _number(bound)})
+        self.sample(f"{name}_sum", histogram.total)
+        self.sample(f"{name}_count", histogram.count)
+
+    def text(self) -> str:
+        return "\n".join(self.lines) + "\n"
+
+
+def _number(value: float) -> str:
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    if math.isnan(value):
+        return "NaN"
+    if isinstance(value, int) or float(value).is_integer():
+        return str(int(value)) if abs(value) < 1e15 else repr(float(value))
+    return repr(float(value))
+
+
+def _bytes(megabytes: float | None) -> float | None:
+    return None if megabytes is None else megabytes * _MB
+
+
+def _escape_label(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _escape_help(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\n", "\\n")

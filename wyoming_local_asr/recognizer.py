@@ -1,0 +1,46 @@
+"""What the pipeline needs from a speech recognizer: 16 kHz float audio in, words out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+SAMPLE_RATE = 16_000
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """Describes a loaded model for Wyoming's `info` event, the card and the health API."""
+
+    name: str
+    version: str
+    description: str
+    languages: list[str]
+    attribution_name: str
+    attribution_url: str
+    license: str
+
+
+@dataclass(frozen=True)
+class Transcription:
+    """A recognizer's answer for one piece of audio."""
+
+    text: str
+    # Space-separated phoneme tokens of the greedy CTC path ("|" between words), for debugging.
+    phonemes: str = ""
+    # Seconds spent per recognizer stage, for example {"model": 0.02, "decode": 0.004}.
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class Recognizer(Protocol):
+    """A speech recognizer. Implementations must be safe to call from worker threads."""
+
+    @property
+    def info(self) -> ModelInfo: ...
+
+    def transcribe(self, audio: NDArray[np.float32]) -> Transcription:
+        """Recognize 16 kHz mono audio with samples in [-1, 1]."""
+        ...

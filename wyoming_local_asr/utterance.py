@@ -1,0 +1,123 @@
+"""One utterance of one client: its audio, and its streaming partial transcripts.
+
+While audio arrives, a streaming utterance runs the pipeline on the audio so far every
+`partial_interval` seconds of new audio, on a worker thread and never more than one such run
+at a time, and sends the stable words as `transcript-chunk`s (see `partial_text.py`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Protocol
+
+from .asr_service import AsrService, Engine
+from .audio.convert import AudioFormat
+from .partial_text import PartialText, normalize
+from .pipeline import PipelineResult
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class StreamingClient(Protocol):
+    """Where a streaming utterance sends its events."""
+
+    async def send_transcript_start(self, language: str) -> None: ...
+
+    async def send_chunk(self, text: str) -> None: ...
+
+
+class Utterance:
+    """Audio buffered from `audio-start` to `audio-stop`, bound to the engine it started on."""
+
+    def __init__(
+        self,
+        service: AsrService,
+        client: StreamingClient,
+        fmt: AudioFormat,
+        *,
+        streaming: bool,
+        language: str | None,
+    ) -> None:
+        self.service = service
+        self.client = client
+        # Taken once: a reload or settings change during the utterance does not affect it.
+        self.engine: Engine = service.engine
+        self.format = fmt
+        self.streaming = streaming
+        self.language = language or self.engine.settings.language
+        self.audio = bytearray()
+        self._text = PartialText()
+        self._partial_task: asyncio.Task[None] | None = None
+        self._partial_seconds = 0.0
+        # Serializes partial and final stream events so that chunks stay in order.
+        self._stream_lock = asyncio.Lock()
+        self._stream_started = False
+        self._final_started = False
+        self._cancelled = False
+
+    @property
+    def seconds(self) -> float:
+        return self.format.seconds(len(self.audio))
+
+    def add(self, pcm: bytes) -> None:
+        self.audio += pcm
+        self._maybe_start_partial()
+
+    async def finish(self) -> PipelineResult:
+        """The final result on all the audio (runs on a worker thread)."""
+        return await self.service.transcribe(self.engine, bytes(self.audio), self.format)
+
+    async def send_final_chunk(self, text: str) -> None:
+        """Complete the streamed text with the rest of the final `text`."""
+        async with self._stream_lock:
+            self._final_started = True
+            await self._start_stream()
+            chunk = self._text.finish(text)
+            if chunk is None:
+                _LOGGER.debug("Partial %r is not a prefix of final %r", self._text.text, text)
+            elif chunk:
+                await self.client.send_chunk(chunk)
+
+    def cancel(self) -> None:
+        """Forget the audio; a partial run still on a thread is ignored when it ends."""
+        self._cancelled = True
+        self.audio = bytearray()
+        if self._partial_task is not None:
+            self._partial_task.cancel()
+
+    def _maybe_start_partial(self) -> None:
+        interval = self.engine.settings.partial_interval
+        if not self.streaming or interval <= 0 or self._cancelled or self._final_started:
+            return
+        if self._partial_task is not None or self.seconds - self._partial_seconds < interval:
+            return
+        if not self.service.has_idle_worker:
+            return  # partials are optional: never queue one in front of another final
+        self._partial_seconds = self.seconds
+        self._partial_task = asyncio.create_task(self._run_partial(bytes(self.audio)))
+
+    async def _run_partial(self, pcm: bytes) -> None:
+        try:
+            result = await self.service.transcribe(self.engine, pcm, self.format)
+        except Exception:
+            _LOGGER.debug("Partial transcription failed", exc_info=True)
+            return
+        finally:
+            self._partial_task = None
+        async with self._stream_lock:
+            if self._cancelled or self._final_started:
+                return
+            chunk = self._text.update(normalize(result.text))
+            if chunk:
+                try:
+                    await self._start_stream()
+                    await self.client.send_chunk(chunk)
+                except ConnectionError:
+                    return
+        self._maybe_start_partial()
+
+    async def _start_stream(self) -> None:
+        if not self._stream_started:
+            self._stream_started = True
+            await self.client.send_transcript_start(self.language)
