@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from wyoming_local_asr.model.build import build_default_model, is_current
+from wyoming_local_asr.model.build import ensure_default_model
 from wyoming_local_asr.model.paths import DEFAULT_MODEL_NAME
 
-TEST_MODELS = Path(__file__).parents[1] / ".cache" / "test-models"
+# The data dir (`--data-dir`) the test suites share; the Home Assistant tests use it too.
+TEST_DATA_DIR = Path(__file__).parents[1] / ".cache" / "test-data"
 
 
 @contextmanager
@@ -30,12 +31,9 @@ def _exclusive(lock_path: Path) -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def default_model_dir() -> Path:
-    """The default model, built once into `.cache/test-models/` and reused while it is current."""
-    target = TEST_MODELS / DEFAULT_MODEL_NAME
-    with _exclusive(TEST_MODELS / f".{DEFAULT_MODEL_NAME}.lock"):
-        if not is_current(target):
-            build_default_model(target, progress=False)
-    return target
+    """The default model, built once into `.cache/test-data/` and reused while it is current."""
+    with _exclusive(TEST_DATA_DIR / f".{DEFAULT_MODEL_NAME}.lock"):
+        return ensure_default_model(TEST_DATA_DIR, progress=False)
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -62,7 +62,7 @@ def test_g2p_text() -> None:
     assert g2p_text("what's") == "what's"
 
 
-def test_pronunciations_order_and_foreign_mode() -> None:
+def test_pronunciations_order_and_spelled_mode() -> None:
     cmu = {
         "what": [["w", "ʌ", "t"], ["h", "w", "ɑ", "t"]],
         "espresso": [["ɛ", "s", "p", "ɹ", "ɛ", "s", "oʊ"]],
@@ -78,9 +78,9 @@ def test_pronunciations_order_and_foreign_mode() -> None:
     assert pronunciations("espresso", spelled, cmu) == cmu["espresso"]
     # ...unless CMU has nothing: then the spelled form, without spaces, is better than nothing.
     assert pronunciations("zzespresso", spelled, {}) == [["e", "s", "p", "r", "ɛ", "s", "o"]]
-    # Foreign phonemes without spaces ("go" -> "ɡ o") are a foreign mode too; diacritics and
-    # ties are not phonemes and are dropped.
-    assert pronunciations("go", ["ɡ", "o"], {"go": [["g", "oʊ"]]}) == [["g", "oʊ"]]
+    # Other foreign-looking forms stay first: the acoustic model says "ɡ o" for "go" too.
+    # Diacritics and ties are not phonemes and are dropped.
+    assert pronunciations("go", ["ɡ", "o"], {"go": [["g", "oʊ"]]}) == [["g", "o"], ["g", "oʊ"]]
     assert pronunciations("do", ["d", "̪", "o"], {}) == [["d", "o"]]
     assert pronunciations("it's", ["ɪ", "t", "‿", "s"], {}) == [["ɪ", "t", "s"]]
     # Words G2P has not reached yet still get their CMU forms.
@@ -128,7 +128,7 @@ def test_write_lexicon_is_complete_without_g2p(tmp_path: Path) -> None:
     output = tmp_path / "lexicon.tsv.gz"
     cmu = {"kitchen": [["k", "ɪ", "t͡ʃ", "ə", "n"]], "lights": [["l", "aɪ", "t", "s"]]}
     stats = write_lexicon(["kitchen", "lights", "qqq"], cache, output, cmu=cmu)
-    assert stats == {"words": 2, "g2p": 1, "foreign": 0, "cmu_only": 1, "missing": 1, "lines": 2}
+    assert stats == {"words": 2, "g2p": 1, "spelled": 0, "cmu_only": 1, "missing": 1, "lines": 2}
     assert _read_lexicon(output) == {"kitchen": ["k ɪ t͡ʃ ə n"], "lights": ["l aɪ t s"]}
     # Deterministic bytes for the versioned file.
     first = output.read_bytes()
@@ -142,7 +142,8 @@ def test_packaged_lexicon_has_g2p_and_cmu_variants(hama_table: TokenTable) -> No
     assert vocabulary <= set(entries)  # every LM word has a pronunciation
     assert entries["kitchen"][0] == "k ɪ t͡ʃ ə n"  # G2P form first
     assert entries["what"][0] == "h w ɑ t" and "w ʌ t" in entries["what"]  # then CMU variants
-    assert entries["go"] == ["g oʊ"]  # G2P wrote "ɡ o" (foreign mode): only CMUdict's form
+    assert entries["go"] == ["g o", "g oʊ"]  # G2P's "ɡ o" (what the model says) first
+    assert entries["espresso"][0] == "ɛ s p ɹ ɛ s oʊ"  # spelled by G2P: CMUdict's forms only
     assert "zupanja" in entries
     lexicon = Lexicon.load(PACKAGED_LEXICON, hama_table)
     assert len(lexicon.words) >= len(vocabulary)

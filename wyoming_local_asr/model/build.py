@@ -7,17 +7,18 @@ replaces the target only when complete, so a crash never leaves a half-built mod
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import shutil
 import tempfile
-from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
-from importlib.util import find_spec
 from pathlib import Path
 
 import onnx
 
+from ..decode.build_data import LM_FORMAT, write_decoder_files
+from ..decode.lexicon_build import PACKAGED_LEXICON
 from ..progress import Progress
 from .card import ModelCard, file_entry, load_card, render_markdown
 from .errors import ModelError
@@ -44,7 +45,6 @@ _LOGGER = logging.getLogger(__name__)
 # Bump when the graph, the quantization or the dir layout changes: older dirs get rebuilt.
 BUILD_VERSION = "1"
 _STEPS = 7
-_DECODE_PACKAGE = f"{__package__.rsplit('.', 1)[0]}.decode"
 
 
 def _hama_version() -> str:
@@ -54,26 +54,14 @@ def _hama_version() -> str:
         return "unknown"
 
 
-def _decoder_data_available() -> bool:
-    return find_spec(f"{_DECODE_PACKAGE}.build_data") is not None
+def _lexicon_digest() -> str:
+    return hashlib.sha256(PACKAGED_LEXICON.read_bytes()).hexdigest()[:12]
 
 
 def expected_version() -> str:
-    """Changes whenever a rebuild would produce something different."""
-    missing = "" if _decoder_data_available() else "-nodecoder"
-    return f"hama-{_hama_version()}+build{BUILD_VERSION}{missing}"
-
-
-def _write_decoder_data(model_dir: Path) -> str | None:
-    """The lexicon and LM files of the decoder (helper module of `decode/`); a note if absent."""
-    # H2 WIRING: until `decode/build_data.py` exists the step is skipped (and the card says so);
-    # `expected_version()` changes when it appears, so existing model dirs get rebuilt then.
-    if not _decoder_data_available():
-        _LOGGER.warning("decoder data step is not available yet; model dir has no lexicon/LM")
-        return "decoder data (lexicon, LM) not built: decode.build_data is not available"
-    build_data = import_module(f"{_DECODE_PACKAGE}.build_data")
-    build_data.write_decoder_files(model_dir)
-    return None
+    """Changes whenever a rebuild would produce something different: hama's weights, the graph
+    (`BUILD_VERSION`), the LM format or the packaged lexicon."""
+    return f"hama-{_hama_version()}+build{BUILD_VERSION}+lm{LM_FORMAT}+lexicon-{_lexicon_digest()}"
 
 
 def _measure(model_dir: Path, card: ModelCard) -> None:
@@ -142,9 +130,7 @@ def _build_into(target: Path, progress: Progress) -> None:
     card = _default_card(container.parameter_count)
     (target / CARD_JSON).write_text(card.to_json(), encoding="utf-8")
     progress.advance(note="tokens")
-    note = _write_decoder_data(target)
-    if note:
-        card.notes.append(note)
+    write_decoder_files(target)
     progress.advance(note="decoder data")
     _measure(target, card)
     progress.advance(note="measured")
