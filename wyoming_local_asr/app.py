@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 from .asr_service import AsrService, check_language
 from .config import DEFAULT_MODEL, ConfigError, Settings
 from .discovery import ZeroconfAnnouncer, advertised_address
+from .handler import ConnectionPolicy
 from .model.errors import ModelError
 from .ops.access import AllowList
 from .ops.auth import Authorizer
@@ -80,11 +81,13 @@ class Application:
         self.server = WyomingServer(
             self.service,
             settings.uri,
-            metrics=self.metrics,
-            allow_list=AllowList.parse(settings.allow_networks)
-            if settings.allow_networks
-            else None,
-            authorizer=self.authorizer,
+            ConnectionPolicy(
+                metrics=self.metrics,
+                allow_list=AllowList.parse(settings.allow_networks)
+                if settings.allow_networks
+                else None,
+                authorizer=self.authorizer,
+            ),
             ssl_context=ssl_context,
         )
         try:

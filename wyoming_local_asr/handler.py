@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from wyoming.asr import Transcribe, Transcript, TranscriptChunk, TranscriptStart, TranscriptStop
@@ -55,6 +56,17 @@ class ClientError(Exception):
         self.close = close
 
 
+@dataclass(frozen=True)
+class ConnectionPolicy:
+    """What every connection of a server shares: who may connect, who may transcribe, the
+    largest event accepted, and where utterances are counted."""
+
+    metrics: Metrics | None = None
+    allow_list: AllowList | None = None
+    authorizer: Authorizer | None = None
+    max_event_bytes: int = MAX_EVENT_BYTES
+
+
 class ConnectionHandler:
     """Reads one client's events until it disconnects, a fatal error, or the server stops."""
 
@@ -63,19 +75,16 @@ class ConnectionHandler:
         service: AsrService,
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
-        *,
-        metrics: Metrics | None = None,
-        allow_list: AllowList | None = None,
-        authorizer: Authorizer | None = None,
-        max_event_bytes: int = MAX_EVENT_BYTES,
+        policy: ConnectionPolicy | None = None,
     ) -> None:
         self.service = service
         self.reader = reader
         self.writer = writer
-        self.metrics = metrics
-        self.allow_list = allow_list
-        self.authorizer = authorizer
-        self.max_event_bytes = max_event_bytes
+        policy = policy or ConnectionPolicy()
+        self.metrics = policy.metrics
+        self.allow_list = policy.allow_list
+        self.authorizer = policy.authorizer
+        self.max_event_bytes = policy.max_event_bytes
         self.peer = _peer_address(writer)
         self.name = f"{self.peer or 'local'}"
         self._write_lock = asyncio.Lock()

@@ -10,11 +10,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from .asr_service import AsrService
-from .config import MAX_EVENT_BYTES
-from .handler import ConnectionHandler
-from .ops.access import AllowList
-from .ops.auth import Authorizer
-from .ops.metrics import Metrics
+from .handler import ConnectionHandler, ConnectionPolicy
 from .wire import MAX_HEADER_BYTES
 
 _LOGGER = logging.getLogger(__name__)
@@ -27,20 +23,14 @@ class WyomingServer:
         self,
         service: AsrService,
         uri: str,
+        policy: ConnectionPolicy | None = None,
         *,
-        metrics: Metrics | None = None,
-        allow_list: AllowList | None = None,
-        authorizer: Authorizer | None = None,
         ssl_context: ssl.SSLContext | None = None,
-        max_event_bytes: int = MAX_EVENT_BYTES,
     ) -> None:
         self.service = service
         self.uri = uri
-        self.metrics = metrics
-        self.allow_list = allow_list
-        self.authorizer = authorizer
+        self.policy = policy or ConnectionPolicy()
         self.ssl_context = ssl_context
-        self.max_event_bytes = max_event_bytes
         self._server: asyncio.Server | None = None
         self._unix_path: Path | None = None
         self._handlers: dict[asyncio.Task[None], ConnectionHandler] = {}
@@ -101,15 +91,7 @@ class WyomingServer:
             self._unix_path.unlink(missing_ok=True)
 
     async def _on_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        handler = ConnectionHandler(
-            self.service,
-            reader,
-            writer,
-            metrics=self.metrics,
-            allow_list=self.allow_list,
-            authorizer=self.authorizer,
-            max_event_bytes=self.max_event_bytes,
-        )
+        handler = ConnectionHandler(self.service, reader, writer, self.policy)
         task = asyncio.current_task()
         assert task is not None
         self._handlers[task] = handler

@@ -10,6 +10,7 @@ import pytest
 from server_helpers import GOFORWARD, TEST_SETTINGS, ServerFactory, WordClockRecognizer
 
 from wyoming_local_asr.asr_service import AsrService
+from wyoming_local_asr.handler import ConnectionPolicy
 from wyoming_local_asr.server import WyomingServer
 
 
@@ -31,7 +32,7 @@ async def start_server() -> AsyncIterator[ServerFactory]:
     ) -> WyomingServer:
         settings = replace(TEST_SETTINGS, **changes)
         service = AsrService(settings, recognizer or WordClockRecognizer(), loader=loader)
-        server = WyomingServer(service, settings.uri, **(server_options or {}))
+        server = WyomingServer(service, settings.uri, ConnectionPolicy(**(server_options or {})))
         await server.start()
         servers.append(server)
         return server
