@@ -42,6 +42,8 @@ async def test_diagnostics(
     assert diagnostics["server"]["server_id"] == entry.unique_id
     assert diagnostics["server"]["model_version"] == diagnostics["health"]["model"]["version"]
     assert diagnostics == snapshot(
-        exclude=lambda prop, path: _LIVE(prop, path) or _MODEL_VERSION(prop, path),
+        exclude=lambda prop, path: (
+            _LIVE(prop=prop, path=path) or _MODEL_VERSION(prop=prop, path=path)
+        ),
         matcher=_NUMBERS,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,9 @@ from ha_helpers import entity_id, setup_entry
 from real_server import RealServer, free_port
 
 pytestmark = [pytest.mark.real_server, pytest.mark.usefixtures("socket_enabled")]
+
+# Coordinators refresh up to a second after their interval (a per-coordinator offset).
+_JITTER = timedelta(seconds=1)
 
 
 async def test_setup_and_unload(hass: HomeAssistant, real_server: RealServer) -> None:
@@ -101,15 +105,15 @@ async def test_entities_unavailable_while_server_is_down(
         assert STATE_UNAVAILABLE not in states()
 
         server.stop()
-        freezer.tick(UPDATE_INTERVAL)
+        freezer.tick(UPDATE_INTERVAL + _JITTER)
         async_fire_time_changed(hass)
-        await hass.async_block_till_done()
+        await hass.async_block_till_done(wait_background_tasks=True)
         assert states() == [STATE_UNAVAILABLE] * len(watched)
 
         server.start()
-        freezer.tick(UPDATE_INTERVAL)
+        freezer.tick(UPDATE_INTERVAL + _JITTER)
         async_fire_time_changed(hass)
-        await hass.async_block_till_done()
+        await hass.async_block_till_done(wait_background_tasks=True)
         assert STATE_UNAVAILABLE not in states()
         assert states()[0] == "0"  # a new process counts from zero
     finally:
@@ -131,7 +135,7 @@ async def test_vocabulary_sync_sends_assist_names(
     entry = await setup_entry(
         hass, real_server, token=real_server.admin_token, options={CONF_VOCABULARY_SYNC: True}
     )
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)  # the sync runs in background
     data = entry.runtime_data
     assert sorted(data.vocabulary) == ["Ceiling lamp", "Kitchen", "Living Room", "Lounge"]
     # The server's answer: how many phrases it now listens for.

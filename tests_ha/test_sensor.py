@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from custom_components.local_asr.const import UPDATE_INTERVAL
 from freezegun.api import FrozenDateTimeFactory
@@ -40,9 +42,9 @@ async def test_sensors_match_the_server(
     result = await entity.async_process_audio_stream(METADATA, audio_stream(goforward))
     assert result.result is stt.SpeechResultState.SUCCESS
 
-    freezer.tick(UPDATE_INTERVAL)
+    freezer.tick(UPDATE_INTERVAL + timedelta(seconds=1))  # coordinators add up to 1 s
     async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     health = real_server.get("/api/health")
     utterances = health["utterances"]
     assert utterances["total"] >= 1

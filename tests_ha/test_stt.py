@@ -39,6 +39,7 @@ async def test_pipeline_transcribes_with_local_asr(
     hass: HomeAssistant, real_server: RealServer, goforward: bytes
 ) -> None:
     """An Assist pipeline with our entity as its speech-to-text engine."""
+    assert await async_setup_component(hass, "homeassistant", {})  # conversation needs it
     assert await async_setup_component(hass, "assist_pipeline", {})
     entry = await setup_entry(hass, real_server)
     stt_entity = entity_id(hass, entry, "stt", "stt")

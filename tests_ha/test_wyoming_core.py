@@ -7,6 +7,7 @@ from homeassistant.components import stt
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
+from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from conftest import GOFORWARD_TEXT
@@ -20,6 +21,9 @@ pytestmark = [pytest.mark.real_server, pytest.mark.usefixtures("socket_enabled")
 async def test_core_wyoming_integration_transcribes(
     hass: HomeAssistant, real_server: RealServer, goforward: bytes
 ) -> None:
+    # The wyoming integration depends on assist_pipeline, whose conversation agent needs
+    # the `homeassistant` integration, as in a running Home Assistant.
+    assert await async_setup_component(hass, "homeassistant", {})
     entry = MockConfigEntry(
         domain="wyoming",
         data={CONF_HOST: real_server.host, CONF_PORT: real_server.port},

@@ -103,6 +103,8 @@ class LocalAsrSttEntity(LocalAsrEntity, stt.SpeechToTextEntity):
         if (session := chat_session.current_session.get()) is not None:
             event["conversation_id"] = session.conversation_id
         self.hass.bus.async_fire(EVENT_TRANSCRIPT, event)
+        # The sensors show this utterance soon, not at the next poll.
+        await self.coordinator.async_request_refresh()
         return stt.SpeechResult(result.text, stt.SpeechResultState.SUCCESS)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from homeassistant.components.homeassistant.exposed_entities import async_should_expose
@@ -63,7 +64,8 @@ def async_start_vocabulary_sync(hass: HomeAssistant, entry: LocalAsrConfigEntry)
         LOGGER,
         cooldown=SYNC_COOLDOWN,
         immediate=True,
-        function=lambda: async_sync_vocabulary(hass, entry),
+        # A partial, not a lambda: HassJob must see a coroutine function to await it.
+        function=partial(async_sync_vocabulary, hass, entry),
         background=True,
     )
 
