@@ -19,7 +19,11 @@ from pathlib import Path
 from ..progress import Progress
 from .command_corpus import template_sentences
 from .command_lm import CommandLanguageModel
-from .interpolated_lm import DEFAULT_COMMAND_WEIGHT, InterpolatedLanguageModel
+from .interpolated_lm import (
+    DEFAULT_COMMAND_WEIGHT,
+    DEFAULT_MAX_LOG_ODDS,
+    InterpolatedLanguageModel,
+)
 from .lexicon_build import PACKAGED_LEXICON
 from .ngram_lm import NgramLanguageModel
 from .ngram_tables import VOCABULARY_FILE, tables_from_trigrams
@@ -31,7 +35,7 @@ LM_DIR = "lm"
 GENERAL_DIR = "general"
 COMMAND_SENTENCES_FILE = "command_sentences.txt"
 LM_CONFIG_FILE = "lm.json"
-LM_FORMAT = 2  # 2: sparse trigram contexts (`context_bigrams`)
+LM_FORMAT = 3  # 2: sparse trigram contexts (`context_bigrams`); 3: mixture clip in lm.json
 
 
 def decoder_files_present(model_dir: Path) -> bool:
@@ -85,6 +89,7 @@ def write_decoder_files(model_dir: Path) -> None:
                 "source": "home-assistant-intents speech-to-phrase templates (en), hassil",
                 "sentences": len(sentences),
                 "weight": DEFAULT_COMMAND_WEIGHT,
+                "max_log_odds": DEFAULT_MAX_LOG_ODDS,
             },
         }
         (lm_dir / LM_CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n")
@@ -106,12 +111,14 @@ def load_language_model(
     config = json.loads((lm_dir / LM_CONFIG_FILE).read_text())
     if config.get("format") != LM_FORMAT:
         raise ValueError(f"{lm_dir}: unsupported LM format {config.get('format')}")
+    mixture = config.get("command", {})
     weight = command_weight
     if weight is None:
-        weight = float(config.get("command", {}).get("weight", DEFAULT_COMMAND_WEIGHT))
+        weight = float(mixture.get("weight", DEFAULT_COMMAND_WEIGHT))
+    max_log_odds = float(mixture.get("max_log_odds", DEFAULT_MAX_LOG_ODDS))
     general = NgramLanguageModel.load(lm_dir / GENERAL_DIR)
     command = CommandLanguageModel(read_command_sentences(model_dir))
-    model = InterpolatedLanguageModel(general, command, weight)
+    model = InterpolatedLanguageModel(general, command, weight, max_log_odds)
     phrases = list(phrases)
     if phrases:
         model.add_phrases(phrases)
