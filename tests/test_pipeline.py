@@ -171,3 +171,24 @@ def test_one_pipeline_serves_several_threads(
         thread.join()
     assert [results[i] for i in range(len(clips))] == expected
     assert len(recognizer.calls) == 2 * len(clips)
+
+
+@pytest.mark.parametrize("audio_format", [MONO_16K, AudioFormat(44100, 2, 2)])
+def test_an_utterance_fed_in_pieces_gives_the_same_result_as_at_once(
+    utterance: NDArray[np.float32], denoiser: Denoiser, audio_format: AudioFormat
+) -> None:
+    noisy = add_noise(utterance, snr_db=10, seed=2, kind="white")
+    if audio_format.rate == RATE:
+        pcm = pcm16(noisy)
+    else:  # 44.1 kHz stereo, as some clients send it
+        fine = np.interp(np.arange(0, len(noisy), RATE / 44100), np.arange(len(noisy)), noisy)
+        pcm = pcm16(np.repeat(fine, 2).astype(np.float32))
+    whole_recognizer, piece_recognizer = RecordingRecognizer(), RecordingRecognizer()
+    whole = Pipeline(whole_recognizer, denoiser, Endpointer()).run(pcm, audio_format)
+    stream = Pipeline(piece_recognizer, denoiser, Endpointer()).stream(audio_format)
+    for start in range(0, len(pcm), 2051):  # odd sizes split sample frames too
+        stream.feed(pcm[start : start + 2051])
+    streamed = stream.finish()
+    assert streamed.text == whole.text and streamed.speech == whole.speech
+    assert np.array_equal(piece_recognizer.calls[0], whole_recognizer.calls[0])
+    assert set(streamed.timings) == {"convert", "denoise", "vad", "model", "decode"}

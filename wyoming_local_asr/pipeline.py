@@ -2,20 +2,28 @@
 
 This module is the only place that knows the order of the stages. Each stage is optional
 (`None` switches it off) and none of them knows about Wyoming, HTTP or Home Assistant.
+
+An utterance can be fed in pieces as the client sends it (`Pipeline.stream`): conversion and
+denoising run on each piece, so that after the last one only VAD and the recognizer are left.
+The result is the same as running the whole utterance at once (`Pipeline.run`).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
-from .audio.convert import AudioFormat, to_float_mono_16k
-from .audio.denoise import Denoiser
+from .audio.convert import AudioFormat, StreamConverter
+from .audio.denoise import Denoiser, DenoiseStream
 from .audio.vad import Endpointer, SpeechSegment
 from .recognizer import SAMPLE_RATE, Recognizer
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -54,32 +62,76 @@ class Pipeline:
         self.endpointer = endpointer
 
     def run(self, pcm: bytes, audio_format: AudioFormat) -> PipelineResult:
-        timings: dict[str, float] = {}
+        """The whole utterance at once."""
+        stream = self.stream(audio_format)
+        try:
+            stream.feed(pcm)
+            return stream.finish()
+        finally:
+            stream.close()
 
-        start = time.perf_counter()
-        audio = to_float_mono_16k(pcm, audio_format)
-        timings["convert"] = time.perf_counter() - start
+    def stream(self, audio_format: AudioFormat) -> PipelineStream:
+        """A new utterance to be fed in pieces."""
+        return PipelineStream(self, audio_format)
+
+
+class PipelineStream:
+    """One utterance fed in pieces. Not thread-safe: feed it from one thread at a time."""
+
+    def __init__(self, pipeline: Pipeline, audio_format: AudioFormat) -> None:
+        self.pipeline = pipeline
+        self._converter = StreamConverter(audio_format)
+        self._denoise: DenoiseStream | None = None
+        if pipeline.denoiser is not None:
+            self._denoise = pipeline.denoiser.stream()
+        self._timings: dict[str, float] = {"convert": 0.0}
+        if self._denoise is not None:
+            self._timings["denoise"] = 0.0
+        self._pieces: list[NDArray[np.float32]] = []
+
+    def feed(self, pcm: bytes) -> None:
+        """Convert and denoise the next piece of client PCM."""
+        audio = self._timed("convert", self._converter.feed, pcm)
+        if self._denoise is not None:
+            audio = self._timed("denoise", self._denoise.feed, audio).audio
+        self._pieces.append(audio)
+
+    def finish(self) -> PipelineResult:
+        """Convert and denoise what is left, find the speech and recognize it."""
+        rest = self._timed("convert", self._converter.finish)
+        if self._denoise is not None:
+            rest = self._timed("denoise", self._denoise.finish, rest).audio
+        audio = np.concatenate([*self._pieces, rest])
+        self._pieces = []
+        timings = dict(self._timings)
         audio_seconds = len(audio) / SAMPLE_RATE
 
-        if self.denoiser is not None:
-            start = time.perf_counter()
-            audio = self.denoiser.denoise(audio)
-            timings["denoise"] = time.perf_counter() - start
-
         speech: SpeechSegment | None = None
-        if self.endpointer is not None:
+        if self.pipeline.endpointer is not None:
             start = time.perf_counter()
-            speech = self.endpointer.find_speech(audio)
+            speech = self.pipeline.endpointer.find_speech(audio)
             timings["vad"] = time.perf_counter() - start
             if speech is None:
                 return PipelineResult("", audio_seconds, timings, None)
             audio = _cut(audio, speech)
 
-        transcription = self.recognizer.transcribe(audio)
+        transcription = self.pipeline.recognizer.transcribe(audio)
         timings.update(transcription.timings)
         return PipelineResult(
             transcription.text, audio_seconds, timings, speech, transcription.phonemes
         )
+
+    def close(self) -> None:
+        """Free the denoiser's state (`finish()` does this too)."""
+        if self._denoise is not None:
+            self._denoise.close()
+
+    def _timed(self, stage: str, function: Callable[..., _T], *args: Any) -> _T:
+        start = time.perf_counter()
+        try:
+            return function(*args)
+        finally:
+            self._timings[stage] += time.perf_counter() - start
 
 
 def _cut(audio: NDArray[np.float32], segment: SpeechSegment) -> NDArray[np.float32]:

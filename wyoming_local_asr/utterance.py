@@ -1,5 +1,10 @@
 """One utterance of one client: its audio, and its streaming partial transcripts.
 
+Audio goes into the pipeline as it arrives (`PipelineStream.feed`, on a worker thread, one
+piece at a time and in order), so conversion and denoising are done by the time the client
+sends `audio-stop`, and only VAD and the recognizer remain between `audio-stop` and the
+transcript.
+
 While audio arrives, a streaming utterance runs the pipeline on the audio so far every
 `partial_interval` seconds of new audio, on a worker thread and never more than one such run
 at a time, and sends the stable words as `transcript-chunk`s (see `partial_text.py`).
@@ -14,7 +19,7 @@ from typing import Protocol
 from .asr_service import AsrService, Engine
 from .audio.convert import AudioFormat
 from .partial_text import PartialText, normalize
-from .pipeline import PipelineResult
+from .pipeline import PipelineResult, PipelineStream
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -47,6 +52,11 @@ class Utterance:
         self.streaming = streaming
         self.language = language or self.engine.settings.language
         self.audio = bytearray()
+        self._stream: PipelineStream = self.engine.pipeline.stream(fmt)
+        self._unfed = bytearray()
+        self._in_flight = 0  # bytes of the piece being fed on a worker thread
+        self._feeding: asyncio.Task[None] | None = None
+        self._feed_error: Exception | None = None
         self._text = PartialText()
         self._partial_task: asyncio.Task[None] | None = None
         self._partial_seconds = 0.0
@@ -60,13 +70,49 @@ class Utterance:
     def seconds(self) -> float:
         return self.format.seconds(len(self.audio))
 
+    @property
+    def pending_bytes(self) -> int:
+        """Audio received but not through conversion and denoising yet."""
+        return len(self._unfed) + self._in_flight
+
     def add(self, pcm: bytes) -> None:
         self.audio += pcm
+        self._unfed += pcm
+        if self._feeding is None and not self._cancelled:
+            self._feeding = asyncio.create_task(self._feed())
         self._maybe_start_partial()
 
     async def finish(self) -> PipelineResult:
         """The final result on all the audio (runs on a worker thread)."""
-        return await self.service.transcribe(self.engine, bytes(self.audio), self.format)
+        if self._feeding is not None:
+            # Shielded: if this wait is cancelled, the piece on its thread still completes.
+            await asyncio.shield(self._feeding)
+        if self._feed_error is not None:
+            self._stream.close()
+            raise self._feed_error
+        pcm, self._unfed = bytes(self._unfed), bytearray()
+        return await self.service.run_blocking(self._finish_stream, pcm)
+
+    def _finish_stream(self, pcm: bytes) -> PipelineResult:
+        try:
+            self._stream.feed(pcm)
+            return self._stream.finish()
+        finally:
+            self._stream.close()
+
+    async def _feed(self) -> None:
+        """Feed the audio received so far to the pipeline, piece by piece, until none is left."""
+        try:
+            while self._unfed and not self._cancelled and self._feed_error is None:
+                pcm, self._unfed = bytes(self._unfed), bytearray()
+                self._in_flight = len(pcm)
+                await self.service.run_blocking(self._stream.feed, pcm)
+                self._in_flight = 0
+        except Exception as error:  # reported by finish(): the client gets an error event
+            self._feed_error = error
+        finally:
+            self._feeding = None
+            self._in_flight = 0
 
     async def send_final_chunk(self, text: str) -> None:
         """Complete the streamed text with the rest of the final `text`."""
@@ -83,6 +129,9 @@ class Utterance:
         """Forget the audio; a partial run still on a thread is ignored when it ends."""
         self._cancelled = True
         self.audio = bytearray()
+        # The pipeline stream (and its RNNoise state) is freed when the last reference to it
+        # goes, which may be a piece still being fed on a worker thread: never close it here.
+        self._unfed = bytearray()
         if self._partial_task is not None:
             self._partial_task.cancel()
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from wyoming_local_asr.audio.denoise import FRAME_SECONDS, Denoiser
+from wyoming_local_asr.audio.denoise import FRAME_SECONDS, Denoised, Denoiser
 from wyoming_local_asr.audio.noise import add_noise
 
 RATE = 16000
@@ -148,3 +148,31 @@ def test_the_default_strength_mixes_half_of_the_original_back(
 def test_a_strength_outside_0_to_1_is_refused(strength: float) -> None:
     with pytest.raises(ValueError, match=r"denoise strength must be in \(0, 1\]"):
         Denoiser(strength)
+
+
+@pytest.mark.parametrize("piece", [1, 333, 1024, 16000])
+def test_a_stream_fed_in_pieces_gives_exactly_the_whole_result(
+    goforward: NDArray[np.float32], piece: int
+) -> None:
+    noisy = add_noise(goforward, snr_db=10, seed=5, kind="pink")
+    whole = Denoiser().process(noisy)
+    stream = Denoiser().stream()
+    inputs = [noisy[i : i + piece] for i in range(0, len(noisy) - 500, piece)]
+    fed = sum(len(x) for x in inputs)
+    pieces = [stream.feed(x) for x in inputs]
+    last = noisy[fed:]
+    streamed = Denoised.join([*pieces, stream.finish(last)])
+    assert np.array_equal(streamed.audio, whole.audio)
+    assert np.array_equal(streamed.denoised, whole.denoised)
+    assert np.array_equal(streamed.speech_probability, whole.speech_probability)
+    # RNNoise and the resamplers hold back only a few milliseconds while audio arrives.
+    returned = sum(len(p.audio) for p in pieces)
+    assert fed - returned < 0.04 * RATE
+
+
+def test_a_finished_stream_has_freed_its_state(goforward: NDArray[np.float32]) -> None:
+    stream = Denoiser().stream()
+    stream.feed(goforward[:1600])
+    stream.finish()
+    with pytest.raises(ValueError, match="closed"):
+        stream.feed(goforward[1600:3200])
