@@ -7,12 +7,14 @@ import contextlib
 import logging
 import signal
 import ssl
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from .asr_service import AsrService, check_language
 from .config import DEFAULT_MODEL, ConfigError, Settings
 from .discovery import ZeroconfAnnouncer, advertised_address
 from .handler import ConnectionPolicy
+from .memory import release_free_memory
 from .model.errors import ModelError
 from .ops.access import AllowList
 from .ops.auth import Authorizer
@@ -20,11 +22,13 @@ from .ops.control import ConfigError as ControlConfigError
 from .ops.identity import server_id
 from .ops.metrics import Metrics
 from .ops.roles import Roles
-from .ops.service import OpsServer
 from .ops.tls import server_ssl_context
 from .ops.tokens import TokenStore
 from .recognizer import Recognizer
 from .server import WyomingServer
+
+if TYPE_CHECKING:  # aiohttp (about 13 MB) is imported only when the operations API is on
+    from .ops.service import OpsServer
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -45,6 +49,7 @@ def load_recognizer_for(settings: Settings) -> Recognizer:
     )
     if settings.vocabulary:
         recognizer.add_phrases(settings.vocabulary)
+    release_free_memory()
     return recognizer
 
 
@@ -96,6 +101,8 @@ class Application:
             raise StartupError(f"cannot listen on {settings.uri}: {error.strerror}") from None
         host = urlparse(settings.uri).hostname if settings.uri.startswith("tcp:") else None
         if settings.ops_port is not None:
+            from .ops.service import OpsServer
+
             self.ops = OpsServer(
                 self.service,
                 self.metrics,

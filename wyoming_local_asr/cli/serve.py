@@ -9,6 +9,7 @@ import sys
 
 from ..app import StartupError, run_server
 from ..config import ConfigError
+from ..memory import limit_malloc_arenas
 from .options import add_settings_arguments, settings_from_args
 
 # `ConfigError` exits with 2 (like argparse's usage errors); a start-up failure with 1.
@@ -34,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
         settings = settings_from_args(args)
         if settings.debug:
             logging.getLogger().setLevel(logging.DEBUG)
+        limit_malloc_arenas()  # before any worker thread exists
         asyncio.run(run_server(settings))
     except ConfigError as error:
         print(f"wyoming-local-asr: error: {error}", file=sys.stderr)

@@ -27,7 +27,7 @@ from .trie import NO_NODE, ROOT, PronunciationTrie
 
 _NODE_BITS = 32
 _NODE_MASK = (1 << _NODE_BITS) - 1
-_MAX_MEMO = 1_000_000
+_MAX_MEMO = 50_000
 # The last token of hypotheses at the root (after a word boundary or at the start).
 _BOUNDARY = -1
 _NO_WORD = -1

@@ -18,7 +18,7 @@ import numpy as np
 from .trie import NO_NODE, ROOT, PronunciationTrie
 
 _NO_STEP = (NO_NODE, 0.0)
-_MAX_MEMO = 1_000_000
+_MAX_MEMO = 50_000
 _FLOOR = -50.0  # look-ahead for words the LM gives no probability
 
 

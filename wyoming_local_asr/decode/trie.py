@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 ROOT = 0
 NO_NODE = -1
 # Memoized lookups are dropped when there are more than this many (bounds memory over time).
-_MAX_MEMO = 500_000
+_MAX_MEMO = 50_000
 
 
 class PronunciationTrie:

@@ -19,6 +19,8 @@ from typing import Any
 
 from ..progress import Progress
 from .bench_worker import spec_to_json
+from .corpus import load_corpus
+from .server_bench import SERVER_CONFIGS, run_server_config
 from .systems import SystemSpec
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -77,18 +79,26 @@ def run_bench(
     corpus: Path, model_dir: Path | None, threads: int = 1, show_progress: bool = True
 ) -> dict[str, Any]:
     configs = configurations(model_dir, threads)
+    server_configs = SERVER_CONFIGS if model_dir is not None else ()
     results = []
-    with Progress("bench", total=len(configs)) as progress:
+    servers = []
+    with Progress("bench", total=len(configs) + len(server_configs)) as progress:
         for config in configs:
             results.append(run_configuration(config, corpus, threads))
             progress.advance(note=config.label)
+        if model_dir is not None:
+            clips = load_corpus(corpus)
+            for server_config in server_configs:
+                servers.append(run_server_config(server_config, model_dir, clips, threads))
+                progress.advance(note=server_config.label)
     return {
         "corpus": str(corpus),
         "threads": threads,
         "cpu_count": os.cpu_count(),
         "machine": os.uname().machine,
         "results": results,
-        "ratios": ratios(results),
+        "servers": servers,
+        "ratios": ratios(results) | server_ratios(servers),
     }
 
 
@@ -135,6 +145,23 @@ def ratios(results: list[dict[str, Any]]) -> dict[str, float | None]:
     return out
 
 
+def server_ratios(servers: list[dict[str, Any]]) -> dict[str, float | None]:
+    """How much streaming hides: latency after audio-stop, real time against full speed."""
+    out: dict[str, float | None] = {}
+    on = _find(servers, SERVER_CONFIGS[0].label)
+    off = _find(servers, SERVER_CONFIGS[1].label)
+    if on is not None:
+        out["server_full_speed_over_real_time_latency"] = _ratio(
+            on["full_speed"]["latency_median_s"], on["real_time"]["latency_median_s"]
+        )
+    if on is not None and off is not None:
+        out["server_denoise_on_over_off_real_time_latency"] = _ratio(
+            on["real_time"]["latency_median_s"], off["real_time"]["latency_median_s"]
+        )
+        out["server_denoise_on_over_off_peak_rss"] = _ratio(on["peak_rss_mb"], off["peak_rss_mb"])
+    return out
+
+
 RATIO_LABELS = {
     "fp32_over_int8_model_time": "acoustic model time, fp32 / int8",
     "fp32_over_int8_peak_rss": "peak memory, fp32 / int8",
@@ -146,6 +173,13 @@ RATIO_LABELS = {
     "pocketsphinx_over_ours_rtf": "RTF, pocketsphinx / ours (int8)",
     "pocketsphinx_over_ours_peak_rss": "peak memory, pocketsphinx / ours (int8)",
     "pocketsphinx_over_ours_wer": "WER, pocketsphinx / ours (int8)",
+    "server_full_speed_over_real_time_latency": (
+        "server latency after audio-stop, full speed / real time (denoise on)"
+    ),
+    "server_denoise_on_over_off_real_time_latency": (
+        "server latency after audio-stop in real time, denoise on / off"
+    ),
+    "server_denoise_on_over_off_peak_rss": "server peak memory, denoise on / off",
 }
 
 
@@ -171,6 +205,29 @@ def to_markdown(report: dict[str, Any]) -> str:
             f"{1000 * s['latency_median_s']:.0f} / {1000 * s['latency_p95_s']:.0f} ms | "
             f"{result['load_seconds']:.2f} s | {result['peak_rss_mb']:.0f} MB |"
         )
+    if report.get("servers"):
+        lines += [
+            "",
+            "The server itself (`wyoming-local-asr serve`, int8), fed over Wyoming in chunks of "
+            "1024 samples; latency from `audio-stop` to `transcript`, with the audio sent at "
+            "full speed (as `wyoming-bench` does) and in real time (as a microphone delivers "
+            "it). Memory of the server process after all clips: peak resident set, and of the "
+            "resident set at the end the private part and the file-backed part (shared "
+            "libraries, the memory-mapped language model: pages the kernel can drop).",
+            "",
+            "| server | WER | latency, full speed (median / p95) "
+            "| latency, real time (median / p95) | peak RSS | private | file-backed |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for server in report["servers"]:
+            fast, live = server["full_speed"], server["real_time"]
+            lines.append(
+                f"| {server['label']} | {100 * live['wer']:.1f}% | "
+                f"{1000 * fast['latency_median_s']:.0f} / {1000 * fast['latency_p95_s']:.0f} ms | "
+                f"{1000 * live['latency_median_s']:.0f} / {1000 * live['latency_p95_s']:.0f} ms | "
+                f"{server['peak_rss_mb']:.0f} MB | {server['private_rss_mb']:.0f} MB | "
+                f"{server['file_rss_mb']:.0f} MB |"
+            )
     lines += ["", "| ratio (same run) | value |", "|---|---|"]
     for key, value in report["ratios"].items():
         lines.append(f"| {RATIO_LABELS.get(key, key)} | {_cell(value, 2)} |")

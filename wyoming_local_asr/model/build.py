@@ -15,15 +15,12 @@ import tempfile
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-import onnx
-
 from ..decode.build_data import LM_FORMAT, write_decoder_files
 from ..decode.lexicon_build import PACKAGED_LEXICON
 from ..progress import Progress
 from .card import ModelCard, file_entry, load_card, render_markdown
 from .errors import ModelError
 from .hama_format import packaged_asr_path, read_hama
-from .hama_graph import build_hama_graph
 from .measure import compare_accuracy, real_time_factors, synthetic_clip, testdata_clips
 from .paths import (
     CARD_JSON,
@@ -36,8 +33,6 @@ from .paths import (
 from .paths import (
     model_dir as default_model_dir,
 )
-from .quantize import METHOD as QUANTIZATION_METHOD
-from .quantize import quantize_int8
 from .runner import OnnxAcousticModel
 from .tokens import hama_tokens, write_tokens
 
@@ -90,7 +85,7 @@ def _measure(model_dir: Path, card: ModelCard) -> None:
     }
 
 
-def _default_card(parameters: int) -> ModelCard:
+def _default_card(parameters: int, quantization_method: str) -> ModelCard:
     return ModelCard(
         name=DEFAULT_MODEL_NAME,
         frontend="waveform",
@@ -111,7 +106,7 @@ def _default_card(parameters: int) -> ModelCard:
         frame_shift_ms=20.0,
         output="logprobs",
         parameters=parameters,
-        quantization={"method": QUANTIZATION_METHOD, "int8_file": INT8_FILE},
+        quantization={"method": quantization_method, "int8_file": INT8_FILE},
         notes=[
             "Weights are hama's (stored float16/float32), used as float32 in model.onnx.",
             "Built locally by `wyoming-local-asr model build`; nothing is downloaded.",
@@ -120,6 +115,13 @@ def _default_card(parameters: int) -> ModelCard:
 
 
 def _build_into(target: Path, progress: Progress) -> None:
+    # Imported here: onnx and the quantizer take about 12 MB that a server whose model is
+    # already built (it imports this module for `ensure_default_model`) never needs.
+    import onnx
+
+    from .hama_graph import build_hama_graph
+    from .quantize import METHOD, quantize_int8
+
     container = read_hama(packaged_asr_path())
     progress.advance(note="read hama weights")
     onnx.save(build_hama_graph(container), str(target / FP32_FILE))
@@ -127,7 +129,7 @@ def _build_into(target: Path, progress: Progress) -> None:
     quantize_int8(target / FP32_FILE, target / INT8_FILE)
     progress.advance(note="int8 graph")
     write_tokens(target / TOKENS_FILE, hama_tokens())
-    card = _default_card(container.parameter_count)
+    card = _default_card(container.parameter_count, METHOD)
     (target / CARD_JSON).write_text(card.to_json(), encoding="utf-8")
     progress.advance(note="tokens")
     write_decoder_files(target)

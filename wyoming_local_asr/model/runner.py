@@ -47,6 +47,8 @@ def _open_session(path: Path, providers: list[str], threads: int) -> ort.Inferen
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.log_severity_level = 3
+    options.enable_cpu_mem_arena = False
+    options.enable_mem_pattern = False
     try:
         return ort.InferenceSession(str(path), options, providers=providers)
     except Exception as err:  # onnxruntime raises several private exception types

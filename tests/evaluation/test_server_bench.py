@@ -1,0 +1,37 @@
+"""The server benchmark: the real `serve` process fed over Wyoming, at full speed and in real
+time, with its memory read from /proc."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wyoming_local_asr.evaluation.bench import server_ratios, to_markdown
+from wyoming_local_asr.evaluation.corpus import load_corpus
+from wyoming_local_asr.evaluation.server_bench import ServerConfig, run_server_config
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_server_is_measured_over_wyoming(tiny_corpus: Path, default_model_dir: Path) -> None:
+    clips = load_corpus(tiny_corpus)
+    result = run_server_config(ServerConfig("server, denoise on", True), default_model_dir, clips)
+    assert result["label"] == "server, denoise on"
+    for pace in ("full_speed", "real_time"):
+        figures = result[pace]
+        assert figures["wer"] < 0.2  # the same four real clips the evaluation tests use
+        assert 0 < figures["latency_median_s"] <= figures["latency_p95_s"] < 10
+    # The server process: numpy, onnxruntime and the model are resident at least.
+    assert result["peak_rss_mb"] >= result["rss_mb"] > 50
+    assert result["private_rss_mb"] + result["file_rss_mb"] == pytest.approx(
+        result["rss_mb"], abs=2
+    )
+
+    off = {**result, "label": "server, no denoise", "peak_rss_mb": result["peak_rss_mb"] / 2}
+    ratios = server_ratios([result, off])
+    assert ratios["server_denoise_on_over_off_peak_rss"] == 2.0
+    report = {"corpus": "c", "threads": 1, "cpu_count": 2, "machine": "x", "results": []}
+    markdown = to_markdown({**report, "servers": [result, off], "ratios": ratios})
+    assert "| server, denoise on |" in markdown
+    assert "server peak memory, denoise on / off | 2.00 |" in markdown

@@ -1,0 +1,173 @@
+"""The server as a client sees it: `wyoming-local-asr serve` in its own process, fed over the
+Wyoming protocol in chunks of 1024 samples, as Home Assistant does.
+
+Latency is measured from the client's `audio-stop` to the `transcript`, in two ways:
+- full speed: every chunk sent at once (how `wyoming-bench` measures servers);
+- real time: each chunk sent when a microphone would have delivered it, so the server can
+  convert and denoise while the user is still speaking (what a user waits for).
+
+After all clips the server's memory is read from `/proc/PID/status`: its peak resident set
+(`VmHWM`), and of the resident set now the private part (`RssAnon`: what the server allocated)
+and the file-backed part (`RssFile`: pages of shared libraries and of the memory-mapped language
+model, shared with the page cache and dropped by the kernel when memory is short).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from wyoming.asr import Transcript
+from wyoming.audio import AudioChunk, AudioStart, AudioStop
+from wyoming.client import AsyncTcpClient
+
+from .corpus import Clip, read_audio
+from .normalize import normalize
+from .run import percentile
+from .wer import word_errors
+
+CHUNK_SAMPLES = 1024
+_LISTENING = re.compile(r"Wyoming server on 127\.0\.0\.1:(\d+)")
+_START_TIMEOUT = 300.0  # seconds; a first start may build the model
+_MEMORY_FIELDS = {
+    "VmHWM": "peak_rss_mb",
+    "VmRSS": "rss_mb",
+    "RssAnon": "private_rss_mb",
+    "RssFile": "file_rss_mb",
+}
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    label: str
+    denoise: bool
+
+
+SERVER_CONFIGS = (
+    ServerConfig("server, denoise on", True),
+    ServerConfig("server, no denoise", False),
+)
+
+
+class ServerProcess:
+    """`wyoming-local-asr serve` on a free loopback port."""
+
+    def __init__(self, model_dir: Path, denoise: bool, threads: int = 1) -> None:
+        command = [
+            sys.executable,
+            "-m",
+            "wyoming_local_asr",
+            "serve",
+            "--uri",
+            "tcp://127.0.0.1:0",
+            "--model",
+            str(model_dir),
+            "--threads",
+            str(threads),
+            "--denoise" if denoise else "--no-denoise",
+        ]
+        env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
+        self.process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env)
+        self.log: list[str] = []
+        self.port = self._wait_for_port()
+        # Keep draining the log so that the pipe never fills up.
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _wait_for_port(self) -> int:
+        assert self.process.stderr is not None
+        deadline = time.monotonic() + _START_TIMEOUT
+        for line in self.process.stderr:
+            self.log.append(line)
+            if match := _LISTENING.search(line):
+                return int(match.group(1))
+            if time.monotonic() > deadline:
+                break
+        self.stop()
+        raise RuntimeError("the server did not start:\n" + "".join(self.log[-20:]))
+
+    def _drain(self) -> None:
+        self.log.extend(self.process.stderr or [])
+
+    def memory_mb(self) -> dict[str, float]:
+        """Resident memory at its peak and now (private and file-backed), in MiB (Linux)."""
+        values: dict[str, float] = {}
+        status = Path(f"/proc/{self.process.pid}/status")
+        for line in status.read_text().splitlines():
+            key, _, rest = line.partition(":")
+            if key in _MEMORY_FIELDS:
+                values[_MEMORY_FIELDS[key]] = round(int(rest.split()[0]) / 1024, 1)
+        return values
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+async def send_clip(port: int, clip: Clip, real_time: bool) -> tuple[str, float]:
+    """Transcribe one clip over Wyoming: the text and the seconds from audio-stop to it."""
+    audio = read_audio(clip.audio_path)
+    fmt = audio.format
+    step = CHUNK_SAMPLES * fmt.frame_bytes
+    chunk_seconds = CHUNK_SAMPLES / fmt.rate
+    async with AsyncTcpClient("127.0.0.1", port) as client:
+        await client.write_event(AudioStart(fmt.rate, fmt.width, fmt.channels).event())
+        started = time.perf_counter()
+        for index, offset in enumerate(range(0, len(audio.pcm), step)):
+            if real_time:  # the moment a microphone would have this chunk
+                await asyncio.sleep(max(0.0, started + index * chunk_seconds - time.perf_counter()))
+            piece = audio.pcm[offset : offset + step]
+            await client.write_event(AudioChunk(fmt.rate, fmt.width, fmt.channels, piece).event())
+        await client.write_event(AudioStop().event())
+        stopped = time.perf_counter()
+        while True:
+            event = await asyncio.wait_for(client.read_event(), timeout=120)
+            if event is None:
+                raise RuntimeError(f"{clip.name}: the server closed the connection")
+            if Transcript.is_type(event.type):
+                return Transcript.from_event(event).text, time.perf_counter() - stopped
+
+
+async def _run_clips(port: int, clips: list[Clip]) -> dict[str, Any]:
+    await send_clip(port, clips[0], real_time=False)  # warm-up
+    result: dict[str, Any] = {}
+    for pace, real_time in (("full_speed", False), ("real_time", True)):
+        latencies: list[float] = []
+        errors = words = 0
+        for clip in clips:
+            text, latency = await send_clip(port, clip, real_time)
+            latencies.append(latency)
+            counts = word_errors(normalize(clip.reference), normalize(text))
+            errors += counts.errors
+            words += counts.reference_length
+        result[pace] = {
+            "latency_median_s": percentile(latencies, 0.5),
+            "latency_p95_s": percentile(latencies, 0.95),
+            "wer": errors / words if words else 0.0,
+        }
+    return result
+
+
+def run_server_config(
+    config: ServerConfig, model_dir: Path, clips: list[Clip], threads: int = 1
+) -> dict[str, Any]:
+    """Start a server, send every clip at full speed and then in real time, read its memory."""
+    server = ServerProcess(model_dir, config.denoise, threads)
+    try:
+        document = asyncio.run(_run_clips(server.port, clips))
+        document.update(server.memory_mb())
+    finally:
+        server.stop()
+    document["label"] = config.label
+    return document
