@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from wyoming_local_asr.model import build
+from wyoming_local_asr.model import build, quantize
 from wyoming_local_asr.model.card import load_card, sha256_of
 from wyoming_local_asr.model.measure import Clip, compare_accuracy
 from wyoming_local_asr.model.paths import (
@@ -98,7 +98,7 @@ def test_a_failed_build_leaves_no_half_model(
         int8.write_bytes(b"partial")
         raise RuntimeError("simulated crash while quantizing")
 
-    monkeypatch.setattr(build, "quantize_int8", broken_quantizer)
+    monkeypatch.setattr(quantize, "quantize_int8", broken_quantizer)  # imported by the build
     target = tmp_path / "models" / DEFAULT_MODEL_NAME
     with pytest.raises(RuntimeError, match="simulated"):
         build.build_default_model(target, progress=False)
