@@ -8,13 +8,16 @@ from pathlib import Path
 import pytest
 
 from wyoming_local_asr.evaluation.bench import server_ratios, to_markdown
+from wyoming_local_asr.evaluation.bench_plot import plot
 from wyoming_local_asr.evaluation.corpus import load_corpus
 from wyoming_local_asr.evaluation.server_bench import ServerConfig, run_server_config
 
 pytestmark = pytest.mark.slow
 
 
-def test_the_server_is_measured_over_wyoming(tiny_corpus: Path, default_model_dir: Path) -> None:
+def test_the_server_is_measured_over_wyoming(
+    tiny_corpus: Path, default_model_dir: Path, tmp_path: Path
+) -> None:
     clips = load_corpus(tiny_corpus)
     result = run_server_config(ServerConfig("server, denoise on", True), default_model_dir, clips)
     assert result["label"] == "server, denoise on"
@@ -35,3 +38,6 @@ def test_the_server_is_measured_over_wyoming(tiny_corpus: Path, default_model_di
     markdown = to_markdown({**report, "servers": [result, off], "ratios": ratios})
     assert "| server, denoise on |" in markdown
     assert "server peak memory, denoise on / off | 2.00 |" in markdown
+    pytest.importorskip("matplotlib")
+    png = plot({**report, "results": [], "servers": [result, off]}, tmp_path / "bench.png")
+    assert png is not None and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
