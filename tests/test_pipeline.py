@@ -192,3 +192,21 @@ def test_an_utterance_fed_in_pieces_gives_the_same_result_as_at_once(
     assert streamed.text == whole.text and streamed.speech == whole.speech
     assert np.array_equal(piece_recognizer.calls[0], whole_recognizer.calls[0])
     assert set(streamed.timings) == {"convert", "denoise", "vad", "model", "decode"}
+
+
+def test_a_partial_result_covers_the_audio_fed_so_far(
+    utterance: NDArray[np.float32], denoiser: Denoiser
+) -> None:
+    recognizer = RecordingRecognizer()
+    stream = Pipeline(recognizer, denoiser, None).stream(MONO_16K)
+    pcm = pcm16(utterance)
+    stream.feed(pcm[: 2 * RATE * 2])  # the first two seconds
+    early = stream.partial()
+    # Everything fed except what RNNoise and the resamplers still hold back (a few ms).
+    assert 2 * RATE - 0.04 * RATE < len(recognizer.calls[0]) <= 2 * RATE
+    assert early.text == f"{len(recognizer.calls[0])} samples"
+    stream.feed(pcm[2 * RATE * 2 :])
+    final = stream.finish()
+    assert final.text == f"{len(utterance)} samples"
+    # The partial saw exactly the beginning of what the final run saw.
+    assert np.array_equal(recognizer.calls[1][: len(recognizer.calls[0])], recognizer.calls[0])

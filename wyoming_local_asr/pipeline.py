@@ -103,9 +103,17 @@ class PipelineStream:
             rest = self._timed("denoise", self._denoise.finish, rest).audio
         audio = np.concatenate([*self._pieces, rest])
         self._pieces = []
-        timings = dict(self._timings)
-        audio_seconds = len(audio) / SAMPLE_RATE
+        return self._recognize(audio, dict(self._timings))
 
+    def partial(self) -> PipelineResult:
+        """A provisional result on the audio converted and denoised so far, for streaming
+        partial transcripts. May run on another thread while `feed()` runs."""
+        pieces = list(self._pieces)  # a snapshot: feed() only appends
+        return self._recognize(np.concatenate([np.zeros(0, dtype=np.float32), *pieces]), {})
+
+    def _recognize(self, audio: NDArray[np.float32], timings: dict[str, float]) -> PipelineResult:
+        """The stages after denoising: VAD, then the recognizer."""
+        audio_seconds = len(audio) / SAMPLE_RATE
         speech: SpeechSegment | None = None
         if self.pipeline.endpointer is not None:
             start = time.perf_counter()

@@ -5,9 +5,10 @@ piece at a time and in order), so conversion and denoising are done by the time 
 sends `audio-stop`, and only VAD and the recognizer remain between `audio-stop` and the
 transcript.
 
-While audio arrives, a streaming utterance runs the pipeline on the audio so far every
-`partial_interval` seconds of new audio, on a worker thread and never more than one such run
-at a time, and sends the stable words as `transcript-chunk`s (see `partial_text.py`).
+While audio arrives, a streaming utterance runs VAD and the recognizer on the audio converted
+and denoised so far every `partial_interval` seconds of new audio, on a worker thread and
+never more than one such run at a time, and sends the stable words as `transcript-chunk`s
+(see `partial_text.py`).
 """
 
 from __future__ import annotations
@@ -51,10 +52,11 @@ class Utterance:
         self.format = fmt
         self.streaming = streaming
         self.language = language or self.engine.settings.language
-        self.audio = bytearray()
+        self.received_bytes = 0
         self._stream: PipelineStream = self.engine.pipeline.stream(fmt)
         self._unfed = bytearray()
         self._in_flight = 0  # bytes of the piece being fed on a worker thread
+        self._fed_bytes = 0  # bytes through conversion and denoising
         self._feeding: asyncio.Task[None] | None = None
         self._feed_error: Exception | None = None
         self._text = PartialText()
@@ -68,7 +70,7 @@ class Utterance:
 
     @property
     def seconds(self) -> float:
-        return self.format.seconds(len(self.audio))
+        return self.format.seconds(self.received_bytes)
 
     @property
     def pending_bytes(self) -> int:
@@ -76,11 +78,10 @@ class Utterance:
         return len(self._unfed) + self._in_flight
 
     def add(self, pcm: bytes) -> None:
-        self.audio += pcm
+        self.received_bytes += len(pcm)
         self._unfed += pcm
         if self._feeding is None and not self._cancelled:
             self._feeding = asyncio.create_task(self._feed())
-        self._maybe_start_partial()
 
     async def finish(self) -> PipelineResult:
         """The final result on all the audio (runs on a worker thread)."""
@@ -108,6 +109,8 @@ class Utterance:
                 self._in_flight = len(pcm)
                 await self.service.run_blocking(self._stream.feed, pcm)
                 self._in_flight = 0
+                self._fed_bytes += len(pcm)
+                self._maybe_start_partial()
         except Exception as error:  # reported by finish(): the client gets an error event
             self._feed_error = error
         finally:
@@ -128,7 +131,6 @@ class Utterance:
     def cancel(self) -> None:
         """Forget the audio; a partial run still on a thread is ignored when it ends."""
         self._cancelled = True
-        self.audio = bytearray()
         # The pipeline stream (and its RNNoise state) is freed when the last reference to it
         # goes, which may be a piece still being fed on a worker thread: never close it here.
         self._unfed = bytearray()
@@ -139,16 +141,18 @@ class Utterance:
         interval = self.engine.settings.partial_interval
         if not self.streaming or interval <= 0 or self._cancelled or self._final_started:
             return
-        if self._partial_task is not None or self.seconds - self._partial_seconds < interval:
+        fed_seconds = self.format.seconds(self._fed_bytes)
+        if self._partial_task is not None or fed_seconds - self._partial_seconds < interval:
             return
         if not self.service.has_idle_worker:
             return  # partials are optional: never queue one in front of another final
-        self._partial_seconds = self.seconds
-        self._partial_task = asyncio.create_task(self._run_partial(bytes(self.audio)))
+        self._partial_seconds = fed_seconds
+        self._partial_task = asyncio.create_task(self._run_partial())
 
-    async def _run_partial(self, pcm: bytes) -> None:
+    async def _run_partial(self) -> None:
         try:
-            result = await self.service.transcribe(self.engine, pcm, self.format)
+            # On the audio converted and denoised so far: nothing is denoised twice.
+            result = await self.service.run_blocking(self._stream.partial)
         except Exception:
             _LOGGER.debug("Partial transcription failed", exc_info=True)
             return
