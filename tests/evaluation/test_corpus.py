@@ -16,7 +16,7 @@ from wyoming_local_asr.evaluation.corpus import (
     read_audio,
     write_clip,
 )
-from wyoming_local_asr.evaluation.noisy_corpus import build_noisy_corpus, noisy
+from wyoming_local_asr.evaluation.noisy_corpus import babble_talkers, build_noisy_corpus, noisy
 from wyoming_local_asr.evaluation.real_corpus import find_recordings, parse_transcript_file
 
 
@@ -106,3 +106,24 @@ def test_noise_is_reproducible_and_at_the_asked_snr(real_corpus: Path, tmp_path:
     clips = build_noisy_corpus(source, tmp_path / "noisy", 10.0)
     assert [c.reference for c in clips] == ["go forward ten meters"]
     assert read_audio(clips[0].audio_path).seconds == pytest.approx(len(speech) / 16000)
+
+
+def test_babble_is_other_peoples_speech_at_the_asked_snr(real_corpus: Path) -> None:
+    reading = read_audio(real_corpus / "librivox_austen-0880.wav").to_float_16k()
+    talkers = babble_talkers(reading)
+    # The LibriVox readings, numbers.raw and something.raw, without the clip itself.
+    assert len(talkers) == 6
+    assert not any(len(t) == len(reading) and np.array_equal(t, reading) for t in talkers)
+    command = read_audio(real_corpus / "goforward.wav").to_float_16k()
+    assert len(babble_talkers(command)) == 7
+
+    mixed = noisy(reading, "librivox_austen-0880", 10.0, kind="babble")
+    noise = mixed.astype(np.float64) - reading
+    snr = 10 * np.log10(np.mean(reading.astype(np.float64) ** 2) / np.mean(noise**2))
+    assert snr == pytest.approx(10.0, abs=0.2)
+    # Babble is speech-like: its level swings much more than white noise's from 10 ms to 10 ms.
+    frames = noise[: len(noise) // 160 * 160].reshape(-1, 160)
+    levels = 10 * np.log10(np.mean(frames**2, axis=1) + 1e-12)
+    white = noisy(reading, "librivox_austen-0880", 10.0) - reading.astype(np.float64)
+    white_levels = 10 * np.log10(np.mean(white[: len(levels) * 160].reshape(-1, 160) ** 2, axis=1))
+    assert np.std(levels) > 2 * np.std(white_levels)

@@ -7,6 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..audio.noise import NOISE_KINDS
 from ..evaluation.corpus import CorpusError
 from ..evaluation.real_corpus import DEFAULT_DATA_DIR, build_real_corpus
 from ..evaluation.synth import DEFAULT_VOICES, VOICES, SynthesisError
@@ -34,7 +35,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     build.add_argument("--seed", type=int, default=0)
     build.add_argument("--source", type=Path, help="noisy: the corpus to add noise to")
     build.add_argument("--snr", type=float, default=10.0, help="noisy: SNR in dB (10)")
-    build.add_argument("--noise-kind", choices=("white", "pink"), default="white")
+    build.add_argument("--noise-kind", choices=NOISE_KINDS, default="white")
     parser.set_defaults(func=run)
 
 

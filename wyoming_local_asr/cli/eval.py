@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from ..audio.noise import NOISE_KINDS
 from ..evaluation.corpus import CorpusError, load_corpus
 from ..evaluation.report import format_clip_table, format_summary, to_json
 from ..evaluation.run import NoiseSettings, evaluate
@@ -22,7 +23,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--output", type=Path, metavar="FILE", help="also write JSON to FILE")
     parser.add_argument("--noise-snr", type=float, metavar="DB", help="add noise at this SNR")
-    parser.add_argument("--noise-kind", choices=("white", "pink"), default="white")
+    parser.add_argument("--noise-kind", choices=NOISE_KINDS, default="white")
     parser.add_argument("--limit", type=int, metavar="N", help="only the first N clips")
     parser.add_argument("--errors-only", action="store_true", help="table: only clips with errors")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")

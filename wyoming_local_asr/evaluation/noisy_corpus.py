@@ -1,8 +1,14 @@
-"""A noisy copy of a corpus: every clip mixed with reproducible noise at a fixed SNR."""
+"""A noisy copy of a corpus: every clip mixed with reproducible noise at a fixed SNR.
+
+Babble (several people talking at once, the noise of a television or a busy kitchen) is made
+of pocketsphinx-testdata's real recordings: the LibriVox readings, `numbers.raw` and
+`something.raw`; never the clip it is mixed into.
+"""
 
 from __future__ import annotations
 
 import zlib
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +16,9 @@ from numpy.typing import NDArray
 
 from ..audio.noise import NoiseKind, add_noise
 from .corpus import Clip, load_corpus, read_audio, write_clip, write_manifest
+from .real_corpus import DEFAULT_DATA_DIR
+
+BABBLE_SOURCES = ("librivox/*.wav", "numbers.raw", "something.raw")
 
 
 def clip_seed(name: str, seed: int = 0) -> int:
@@ -23,7 +32,27 @@ def noisy(
     """`samples` with `kind` noise at `snr_db`, the same noise every time for the same clip."""
     if not np.any(samples):
         return samples
-    return np.clip(add_noise(samples, snr_db, clip_seed(name, seed), kind=kind), -1.0, 1.0)
+    speech = babble_talkers(samples) if kind == "babble" else ()
+    return np.clip(add_noise(samples, snr_db, clip_seed(name, seed), kind, speech), -1.0, 1.0)
+
+
+@lru_cache(maxsize=1)
+def _babble_recordings() -> tuple[NDArray[np.float32], ...]:
+    paths = sorted(p for pattern in BABBLE_SOURCES for p in DEFAULT_DATA_DIR.glob(pattern))
+    if not paths:
+        raise FileNotFoundError(
+            f"babble noise needs the recordings of pocketsphinx-testdata in {DEFAULT_DATA_DIR}"
+        )
+    return tuple(read_audio(path).to_float_16k() for path in paths)
+
+
+def babble_talkers(samples: NDArray[np.float32]) -> list[NDArray[np.float32]]:
+    """The babble recordings, without `samples` itself when it is one of them."""
+    return [
+        talker
+        for talker in _babble_recordings()
+        if not (len(talker) == len(samples) and np.array_equal(talker, samples))
+    ]
 
 
 def build_noisy_corpus(
