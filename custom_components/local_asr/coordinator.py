@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from homeassistant.config_entries import ConfigEntry
@@ -56,30 +58,27 @@ class LocalAsrCoordinator(DataUpdateCoordinator[Health]):
 
     async def _async_setup(self) -> None:
         """Who the server is and what our token may do, once at start."""
-        try:
+        with _update_errors():
             self.server = await self.client.info()
             self.token = await self.client.token_info()
-        except OpsAuthError as error:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="invalid_auth"
-            ) from error
-        except OpsError as error:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="cannot_connect",
-                translation_placeholders={"error": str(error)},
-            ) from error
 
     async def _async_update_data(self) -> Health:
-        try:
+        with _update_errors():
             return await self.client.health()
-        except OpsAuthError as error:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="invalid_auth"
-            ) from error
-        except OpsError as error:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="cannot_connect",
-                translation_placeholders={"error": str(error)},
-            ) from error
+
+
+@contextmanager
+def _update_errors() -> Iterator[None]:
+    """A rejected token starts reauthentication; any other failure marks the data stale."""
+    try:
+        yield
+    except OpsAuthError as error:
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="invalid_auth"
+        ) from error
+    except OpsError as error:
+        raise UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key="cannot_connect",
+            translation_placeholders={"error": str(error)},
+        ) from error
