@@ -23,11 +23,11 @@ from typing import Any, NamedTuple
 
 from .language_model import LanguageModel
 from .lookahead import TrieWalker
+from .memo import MEMO_LIMIT, remember
 from .trie import NO_NODE, ROOT, PronunciationTrie
 
 _NODE_BITS = 32
 _NODE_MASK = (1 << _NODE_BITS) - 1
-_MAX_MEMO = 50_000
 # The last token of hypotheses at the root (after a word boundary or at the start).
 _BOUNDARY = -1
 _NO_WORD = -1
@@ -102,9 +102,7 @@ class BeamSearch:
         if found is None:
             log_prob, following = self.lm.score(state, self.lm_word_ids[word])
             factor = math.exp(self.options.lm_weight * log_prob + self.options.word_bonus)
-            if len(self._lm_memo) >= _MAX_MEMO:
-                self._lm_memo.clear()
-            found = self._lm_memo[key] = (factor, following)
+            found = remember(self._lm_memo, key, (factor, following))
         return found
 
     def _word_ends(self, key: int) -> list[WordEnd]:
@@ -121,7 +119,7 @@ class BeamSearch:
 
     def run(self, frames: Sequence[Frame | None]) -> SearchResult:
         """Search `frames`; `None` stands for frames of certain blank (skipped)."""
-        if len(self.walker.steps) >= _MAX_MEMO:
+        if len(self.walker.steps) >= MEMO_LIMIT:
             self.walker.clear()
         histories = _Histories()
         word_ends: dict[int, list[WordEnd]] = {}  # memo of _word_ends for this search

@@ -20,6 +20,7 @@ from .command_corpus import (
     NAME,
     normalize_sentence,
 )
+from .memo import remember
 from .ngram_counts import END, START, Context, NgramCounts, totals, type_counts
 
 # A phrase added at run time counts as a name filler and, once per this weight, as a sentence.
@@ -28,7 +29,6 @@ UNKNOWN = "<unk>"
 # Words the model has never seen get this score, so that in a mixture the general model alone
 # decides about them (a share of the smoothing mass would favour every unknown word).
 UNKNOWN_LOGPROB = -30.0
-_CACHE_LIMIT = 100_000
 
 
 class CommandLanguageModel:
@@ -133,10 +133,7 @@ class CommandLanguageModel:
         known = word_id != 0
         logprob = math.log(self.probability(context, word)) if known else UNKNOWN_LOGPROB
         result = (logprob, self._state(self._next_context(context, word)))
-        if len(self._cache) >= _CACHE_LIMIT:
-            self._cache.clear()
-        self._cache[key] = result
-        return result
+        return remember(self._cache, key, result)
 
     def _next_context(self, context: Context, word: str) -> Context:
         """The longest suffix of the history that the model has seen as a context."""

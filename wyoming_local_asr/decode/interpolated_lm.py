@@ -22,6 +22,7 @@ import math
 from collections.abc import Iterable
 
 from .command_lm import CommandLanguageModel
+from .memo import remember
 from .ngram_lm import NgramLanguageModel
 
 # Prior weight of the command model and the clip of its log-odds. Measured on held-out Home
@@ -34,7 +35,6 @@ from .ngram_lm import NgramLanguageModel
 DEFAULT_COMMAND_WEIGHT = 0.8
 DEFAULT_MAX_LOG_ODDS = 4.0
 ODDS_STEP = 0.25
-_CACHE_LIMIT = 50_000  # the beam search memoizes too; this only spares its misses
 _COMMAND_STATES = 1 << 18  # the command model has far fewer states (its contexts)
 
 
@@ -140,10 +140,7 @@ class InterpolatedLanguageModel:
             self._mix(log_odds, general_score, command_score),
             self._pair(general_next, command_next, bucket),
         )
-        if len(self._cache) >= _CACHE_LIMIT:
-            self._cache.clear()
-        self._cache[key] = result
-        return result
+        return remember(self._cache, key, result)
 
     def final_score(self, state: int) -> float:
         general_state, command_state, log_odds = self._unpack(state)

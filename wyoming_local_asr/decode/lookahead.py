@@ -15,10 +15,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .memo import remember
 from .trie import NO_NODE, ROOT, PronunciationTrie
 
 _NO_STEP = (NO_NODE, 0.0)
-_MAX_MEMO = 50_000
 _FLOOR = -50.0  # look-ahead for words the LM gives no probability
 
 
@@ -63,18 +63,14 @@ class TrieWalker:
                 if following >= self.trie.static_node_count:
                     self._added.setdefault(following, here)
                 found = (following, math.exp(self.potential(following) - here))
-            if len(self.steps) >= _MAX_MEMO:
-                self.steps.clear()
-            self.steps[key] = found
+            remember(self.steps, key, found)
         return found
 
     def is_final(self, node: int) -> bool:
         """Whether some word ends at `node`."""
         found = self.finals.get(node)
         if found is None:
-            if len(self.finals) >= _MAX_MEMO:
-                self.finals.clear()
-            found = self.finals[node] = bool(self.trie.words(node))
+            found = remember(self.finals, node, bool(self.trie.words(node)))
         return found
 
     def clear(self) -> None:

@@ -16,10 +16,10 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from .memo import remember
+
 ROOT = 0
 NO_NODE = -1
-# Memoized lookups are dropped when there are more than this many (bounds memory over time).
-_MAX_MEMO = 50_000
 
 
 class PronunciationTrie:
@@ -81,9 +81,7 @@ class PronunciationTrie:
                 index = int(np.searchsorted(self._edge_keys, key))
                 if index < len(self._edge_keys) and self._edge_keys[index] == key:
                     found = index + 1
-            if len(self.edge_memo) >= _MAX_MEMO:
-                self.edge_memo.clear()
-            self.edge_memo[key] = found
+            remember(self.edge_memo, key, found)
         return found
 
     def words(self, node: int) -> tuple[int, ...]:
@@ -96,9 +94,7 @@ class PronunciationTrie:
                 lo, hi = self._final_starts[index], self._final_starts[index + 1]
                 found = tuple(sorted({int(word) for word in self._final_words[lo:hi]}))
             found += self._added_words.get(node, ())
-            if len(self._word_memo) >= _MAX_MEMO:
-                self._word_memo.clear()
-            self._word_memo[node] = found
+            remember(self._word_memo, node, found)
         return found
 
     def find(self, tokens: Sequence[int]) -> int:

@@ -1,0 +1,28 @@
+"""Bounded memos for the decoder's hot lookups (LM scores, trie edges, look-ahead steps).
+
+A memo is a plain dict, emptied when it reaches `MEMO_LIMIT` entries, so that a server's memory
+stays bounded however long it runs and whatever it hears: an entry costs about 130 bytes, and
+an utterance adds about a hundred new ones once the common commands are in. Emptying instead
+of evicting one by one keeps the hit path a single dict lookup; the few utterances after a
+reset refill what they need. Measured on 224 utterances (the real and command clips, three
+rounds): decoding took 0.66 s a round at 20,000 entries with the process's private memory at
+95 MB, against 0.40 s once warm with unbounded memos at 122 MB and growing; 5,000 entries
+saved 7 MB more but cost 15% more time. Results are identical whatever the limit.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+MEMO_LIMIT = 20_000
+
+
+def remember(memo: dict[K, V], key: K, value: V) -> V:
+    """Store `value` under `key` (emptying a full memo first) and return it."""
+    if len(memo) >= MEMO_LIMIT:
+        memo.clear()
+    memo[key] = value
+    return value
