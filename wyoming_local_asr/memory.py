@@ -1,8 +1,10 @@
 """Keeping the server's resident memory small where the C library allows it (glibc).
 
-- Fewer malloc arenas: glibc gives every thread that allocates its own arena, and each keeps
-  the memory it once held. With the worker threads of the server that cost about 20 MB of
-  resident memory (measured with `bench`); two arenas cost no measurable speed.
+- One malloc arena: glibc gives every thread that allocates its own arena, and each keeps the
+  memory it once held. With the server's worker threads that cost about 20 MB of resident
+  memory, and with two arenas still 11-15 MB in some runs (measured with `bench`'s server
+  runs); with one, the peak is steady and latency is unchanged (the threads spend their time
+  in onnxruntime, RNNoise and numpy, not in malloc).
 - Handing back freed heap after the model load, whose temporaries glibc would keep (about
   10 MB after the lexicon and language model are read).
 
@@ -17,7 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 _M_ARENA_MAX = -8  # mallopt parameter number in glibc's malloc.h
-MALLOC_ARENAS = 2
+MALLOC_ARENAS = 1
 
 
 @lru_cache(maxsize=1)

@@ -96,8 +96,7 @@ class InterpolatedLanguageModel:
                 word = self.general.words[word_id]
             else:
                 word = self._extra_words[word_id - self.unknown_id - 1]
-            index = self.command.word_id(word)
-            self._command_ids[word_id] = index
+            index = remember(self._command_ids, word_id, self.command.word_id(word))
         return index
 
     def _bucket(self, log_odds: float) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import logging
+import sys
 from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -61,6 +62,7 @@ class Lexicon:
                 continue
             index = word_index.get(word)
             if index is None:
+                word = sys.intern(word)  # shared with the language model's vocabulary
                 index = word_index[word] = len(lexicon.words)
                 lexicon.words.append(word)
             word_ids.append(index)
