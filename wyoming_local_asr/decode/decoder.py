@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,7 +72,8 @@ class WordDecoder:
         self.language_model = language_model
         self.options = options = options or DecoderOptions()
         self._pronouncer = pronouncer
-        self._lm_word_ids = [language_model.word_id(word) for word in lexicon.words]
+        # An array, not a list of 72k int objects (2 MB less); the search shares it.
+        self._lm_word_ids = array("q", (language_model.word_id(word) for word in lexicon.words))
         search_options = SearchOptions(
             beam=options.beam,
             beam_threshold=options.beam_threshold,
@@ -153,6 +155,8 @@ class WordDecoder:
         if callable(add_to_lm):
             add_to_lm(phrases)
             # LM states and ids of formerly unknown words may have changed.
-            self._lm_word_ids[:] = [self.language_model.word_id(w) for w in self.lexicon.words]
+            self._lm_word_ids[:] = array(
+                "q", (self.language_model.word_id(w) for w in self.lexicon.words)
+            )
             self._search.clear_lm_memo()
         return self.add_words(w for phrase in phrases for w in _WORD.findall(phrase))
