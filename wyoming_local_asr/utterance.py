@@ -24,6 +24,11 @@ from .pipeline import PipelineResult, PipelineStream
 
 _LOGGER = logging.getLogger(__name__)
 
+# At most this much audio per call into the pipeline: a client that sends a whole recording at
+# once is denoised in pieces too, which bounds the temporary buffers (a few MB for a long
+# utterance in one piece) and lets other clients' work interleave.
+FEED_SECONDS = 0.5
+
 
 class StreamingClient(Protocol):
     """Where a streaming utterance sends its events."""
@@ -104,8 +109,10 @@ class Utterance:
     async def _feed(self) -> None:
         """Feed the audio received so far to the pipeline, piece by piece, until none is left."""
         try:
+            piece = max(1, int(self.format.bytes_per_second * FEED_SECONDS))
             while self._unfed and not self._cancelled and self._feed_error is None:
-                pcm, self._unfed = bytes(self._unfed), bytearray()
+                pcm = bytes(self._unfed[:piece])
+                del self._unfed[:piece]
                 self._in_flight = len(pcm)
                 await self.service.run_blocking(self._stream.feed, pcm)
                 self._in_flight = 0

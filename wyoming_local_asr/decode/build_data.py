@@ -35,7 +35,7 @@ LM_DIR = "lm"
 GENERAL_DIR = "general"
 COMMAND_SENTENCES_FILE = "command_sentences.txt"
 LM_CONFIG_FILE = "lm.json"
-LM_FORMAT = 3  # 2: sparse trigram contexts (`context_bigrams`); 3: mixture clip in lm.json
+LM_FORMAT = 4  # 2: sparse trigram contexts; 3: mixture clip in lm.json; 4: 16-bit word ids
 
 
 def decoder_files_present(model_dir: Path) -> bool:

@@ -33,14 +33,15 @@ class TrieWalker:
         self.finals: dict[int, bool] = {}
         self._added: dict[int, float] = {ROOT: 0.0}
         if lookahead is None:
-            self._static = np.zeros(trie.static_node_count)
+            self._static = np.zeros(trie.static_node_count, dtype=np.float32)
         else:
             scores = np.asarray(lookahead, dtype=np.float64)
             scores = np.nan_to_num(scores, nan=_FLOOR, neginf=_FLOOR, posinf=0.0)
             best = trie.subtree_max(np.maximum(scores, _FLOOR))
             finite = np.isfinite(best)
             root = best[ROOT] if len(best) and finite[ROOT] else 0.0
-            self._static = lm_weight * np.where(finite, best, root) - lm_weight * root
+            static = lm_weight * np.where(finite, best, root) - lm_weight * root
+            self._static = static.astype(np.float32)  # one per trie node: half the memory
 
     def potential(self, node: int) -> float:
         """Look-ahead of `node` in nats (0 at the root). Nodes added to the trie after this

@@ -11,7 +11,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from pathlib import Path
 
-from .ngram_tables import NgramTables
+from .ngram_tables import NgramTables, find_in_row
 
 SENTENCE_START = "<s>"
 SENTENCE_END = "</s>"
@@ -35,12 +35,14 @@ class NgramLanguageModel:
         self._uni_bo = memoryview(tables.unigram_backoff)
         self._bi_off = memoryview(tables.bigram_offsets)
         self._bi_w = memoryview(tables.bigram_words)
+        self._bi_high = memoryview(tables.bigram_high)
         self._bi_p = memoryview(tables.bigram_logprob)
         self._ctx = memoryview(tables.context_bigrams)
         self._ctx_bo = memoryview(tables.context_backoff)
         self._contexts = len(tables.context_bigrams)
         self._tri_off = memoryview(tables.trigram_offsets)
         self._tri_w = memoryview(tables.trigram_words)
+        self._tri_high = memoryview(tables.trigram_high)
         self._tri_p = memoryview(tables.trigram_logprob)
         self._start = self.word_id(SENTENCE_START)
         self._end = self.word_id(SENTENCE_END)
@@ -65,25 +67,11 @@ class NgramLanguageModel:
 
     def _find_bigram(self, previous: int, word: int) -> int:
         """Index of bigram (previous, word), -1 if the model has none."""
-        lo = self._bi_off[previous]
-        hi = self._bi_off[previous + 1]
-        if lo == hi:
-            return -1
-        index = bisect_left(self._bi_w, word, lo, hi)
-        if index < hi and self._bi_w[index] == word:
-            return index
-        return -1
+        return find_in_row(self._bi_w, self._bi_off, self._bi_high, previous, word)
 
     def _find_trigram(self, context: int, word: int) -> int:
         """Index of the trigram (context row, word), -1 if the model has none."""
-        lo = self._tri_off[context]
-        hi = self._tri_off[context + 1]
-        if lo == hi:
-            return -1
-        index = bisect_left(self._tri_w, word, lo, hi)
-        if index < hi and self._tri_w[index] == word:
-            return index
-        return -1
+        return find_in_row(self._tri_w, self._tri_off, self._tri_high, context, word)
 
     def score(self, state: int, word_id: int) -> tuple[float, int]:
         previous = state & self._mask

@@ -11,6 +11,7 @@ no rebuild.
 from __future__ import annotations
 
 import itertools
+from bisect import bisect_left
 from collections.abc import Sequence
 
 import numpy as np
@@ -51,13 +52,20 @@ class PronunciationTrie:
             node_count += len(unique)
             edge_keys.append(unique)
             self._level_starts.append(node_count)
-        self._edge_keys = np.concatenate(edge_keys) if edge_keys else np.zeros(0, np.int64)
+        self._edge_keys = _compact(
+            np.concatenate(edge_keys) if edge_keys else np.zeros(0, np.int64)
+        )
         self._static_nodes = node_count
         # Words per end node, as CSR over the nodes sorted by id.
         order = np.argsort(current, kind="stable")
-        self._final_nodes, first = np.unique(current[order], return_index=True)
-        self._final_starts = np.append(first, len(order))
-        self._final_words = word_ids[order]
+        final_nodes, first = np.unique(current[order], return_index=True)
+        self._final_nodes = _compact(final_nodes)
+        self._final_starts = _compact(np.append(first, len(order)))
+        self._final_words = _compact(word_ids[order])
+        # memoryviews: `bisect` over them runs at C speed for any int key (numpy's searchsorted
+        # on an int32 array would convert the array to int64 at every call).
+        self._edge_view = memoryview(self._edge_keys)
+        self._final_view = memoryview(self._final_nodes)
         self._node_count = node_count
         self._added_edges: dict[int, int] = {}
         self._added_words: dict[int, tuple[int, ...]] = {}
@@ -78,8 +86,8 @@ class PronunciationTrie:
         if found is None:
             found = self._added_edges.get(key, NO_NODE)
             if found == NO_NODE and node < self._static_nodes:
-                index = int(np.searchsorted(self._edge_keys, key))
-                if index < len(self._edge_keys) and self._edge_keys[index] == key:
+                index = bisect_left(self._edge_view, key)
+                if index < len(self._edge_view) and self._edge_view[index] == key:
                     found = index + 1
             remember(self.edge_memo, key, found)
         return found
@@ -89,8 +97,8 @@ class PronunciationTrie:
         found = self._word_memo.get(node)
         if found is None:
             found = ()
-            index = int(np.searchsorted(self._final_nodes, node))
-            if index < len(self._final_nodes) and self._final_nodes[index] == node:
+            index = bisect_left(self._final_view, node)
+            if index < len(self._final_view) and self._final_view[index] == node:
                 lo, hi = self._final_starts[index], self._final_starts[index + 1]
                 found = tuple(sorted({int(word) for word in self._final_words[lo:hi]}))
             found += self._added_words.get(node, ())
@@ -152,3 +160,11 @@ class PronunciationTrie:
     def first_tokens(self) -> list[int]:
         """Tokens that can start a word."""
         return [token for token in range(self.stride) if self.child(ROOT, token) != NO_NODE]
+
+
+def _compact(values: NDArray[np.int64]) -> NDArray[np.int64] | NDArray[np.int32]:
+    """int32 when every value fits (always, for lexicons of this size): half the memory."""
+    limit = np.iinfo(np.int32)
+    if values.size and (int(np.max(values)) > limit.max or int(np.min(values)) < limit.min):
+        return values
+    return values.astype(np.int32)
