@@ -17,13 +17,12 @@ from typing import Any, TypeVar
 
 import voluptuous as vol
 
-from .audio.convert import AudioFormat
 from .audio.denoise import Denoiser
 from .audio.vad import Endpointer
 from .config import Settings
 from .ops.config_api import CONFIG_CHANGES_SCHEMA, VOCABULARY_SCHEMA, describe_invalid
 from .ops.control import ConfigError, ServiceInfo
-from .pipeline import Pipeline, PipelineResult
+from .pipeline import Pipeline
 from .recognizer import ModelInfo, Recognizer
 
 _T = TypeVar("_T")
@@ -95,9 +94,6 @@ class AsrService:
             return await loop.run_in_executor(self._executor, function, *args)
         finally:
             self._busy -= 1
-
-    async def transcribe(self, engine: Engine, pcm: bytes, fmt: AudioFormat) -> PipelineResult:
-        return await self.run_blocking(engine.pipeline.run, pcm, fmt)
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

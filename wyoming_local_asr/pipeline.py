@@ -63,12 +63,7 @@ class Pipeline:
 
     def run(self, pcm: bytes, audio_format: AudioFormat) -> PipelineResult:
         """The whole utterance at once."""
-        stream = self.stream(audio_format)
-        try:
-            stream.feed(pcm)
-            return stream.finish()
-        finally:
-            stream.close()
+        return self.stream(audio_format).finish(pcm)
 
     def stream(self, audio_format: AudioFormat) -> PipelineStream:
         """A new utterance to be fed in pieces."""
@@ -96,11 +91,17 @@ class PipelineStream:
             audio = self._timed("denoise", self._denoise.feed, audio).audio
         self._pieces.append(audio)
 
-    def finish(self) -> PipelineResult:
-        """Convert and denoise what is left, find the speech and recognize it."""
-        rest = self._timed("convert", self._converter.finish)
-        if self._denoise is not None:
-            rest = self._timed("denoise", self._denoise.finish, rest).audio
+    def finish(self, pcm: bytes = b"") -> PipelineResult:
+        """Feed the last piece (if any), convert and denoise what is left, find the speech and
+        recognize it. Frees the denoiser's state, whatever happens."""
+        try:
+            if pcm:
+                self.feed(pcm)
+            rest = self._timed("convert", self._converter.finish)
+            if self._denoise is not None:
+                rest = self._timed("denoise", self._denoise.finish, rest).audio
+        finally:
+            self.close()
         audio = np.concatenate([*self._pieces, rest])
         self._pieces = []
         return self._recognize(audio, dict(self._timings))
@@ -130,7 +131,7 @@ class PipelineStream:
         )
 
     def close(self) -> None:
-        """Free the denoiser's state (`finish()` does this too)."""
+        """Free the denoiser's state (`finish()` does this too); safe to call twice."""
         if self._denoise is not None:
             self._denoise.close()
 

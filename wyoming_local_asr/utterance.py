@@ -97,14 +97,7 @@ class Utterance:
             self._stream.close()
             raise self._feed_error
         pcm, self._unfed = bytes(self._unfed), bytearray()
-        return await self.service.run_blocking(self._finish_stream, pcm)
-
-    def _finish_stream(self, pcm: bytes) -> PipelineResult:
-        try:
-            self._stream.feed(pcm)
-            return self._stream.finish()
-        finally:
-            self._stream.close()
+        return await self.service.run_blocking(self._stream.finish, pcm)
 
     async def _feed(self) -> None:
         """Feed the audio received so far to the pipeline, piece by piece, until none is left."""

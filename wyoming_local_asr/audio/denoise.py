@@ -98,15 +98,12 @@ class DenoiseStream:
         self._pending = _empty()
         # Input at 16 kHz still waiting for its denoised counterpart (for the mix).
         self._original = _empty()
-        self._received = 0  # 16 kHz input samples
         self._upsampled = 0  # 48 kHz samples that went into RNNoise (padding excluded)
         self._frames = 0  # RNNoise frames processed
         self._skipped = 0  # leading output samples dropped: RNNoise's delay
         self._aligned = 0  # 48 kHz output samples passed on after the delay
-        self._emitted = 0  # 16 kHz output samples returned
 
     def feed(self, audio: NDArray[np.float32]) -> Denoised:
-        self._received += len(audio)
         self._original = np.concatenate([self._original, audio.astype(np.float32, copy=False)])
         return self._run(self._up.feed(audio), last=False)
 
@@ -149,9 +146,8 @@ class DenoiseStream:
         denoised = self._down.feed(output / np.float32(_INT16_SCALE))
         if last:
             denoised = np.concatenate([denoised, self._down.finish()])
-            denoised = denoised[: self._received - self._emitted]
+            denoised = denoised[: len(self._original)]  # the input not yet matched
         np.clip(denoised, -1.0, 1.0, out=denoised)
-        self._emitted += len(denoised)
 
         original = self._original[: len(denoised)]
         self._original = self._original[len(denoised) :]
