@@ -7,8 +7,8 @@ of evicting one by one keeps the hit path a single dict lookup; the few utteranc
 reset refill what they need. Measured on 224 utterances (the real and command clips, three
 rounds), decoding time a round and the process's private memory: unbounded 0.40 s once warm,
 122 MB and growing; 20,000 entries 0.59 s, 87 MB; 10,000 0.61 s, 81 MB; 5,000 0.66 s, 77 MB. The
-server with RNNoise peaks at 146 MB after 425 command utterances with 5,000 (156 MB with
-20,000): decoding is about 5% of the pipeline's time, memory is what a Pi is short of.
+server with RNNoise peaks at 146-147 MB after 425 command utterances with 5,000 (156 MB
+with 20,000): decoding is about 5% of the pipeline's time, memory is what a Pi is short of.
 Results are identical whatever the limit.
 """
 
