@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from wyoming_local_asr.decode.build_data import (
     write_decoder_files,
 )
 from wyoming_local_asr.decode.language_model import LanguageModel
+from wyoming_local_asr.decode.learned_variants import read_variants
 from wyoming_local_asr.decode.lexicon_build import PACKAGED_LEXICON
 
 pytest.importorskip("pocketsphinx")
@@ -33,8 +35,15 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_files_are_written(model_dir: Path) -> None:
     assert decoder_files_present(model_dir)
-    assert (model_dir / LEXICON_FILE).read_bytes() == PACKAGED_LEXICON.read_bytes()
+    with gzip.open(model_dir / LEXICON_FILE, "rt", encoding="utf-8") as stream:
+        lexicon = stream.read().splitlines()
+    with gzip.open(PACKAGED_LEXICON, "rt", encoding="utf-8") as stream:
+        packaged = stream.read().splitlines()
+    learned = read_variants()
+    assert learned, "the learned variants are part of the package"
+    assert lexicon == packaged + learned
     config = json.loads((model_dir / LM_DIR / LM_CONFIG_FILE).read_text())
+    assert config["lexicon"]["learned_variants"] == len(learned)
     assert config["general"]["trigrams"] == 1_669_625
     assert 0.0 < config["command"]["weight"] < 1.0
     lines = (model_dir / LM_DIR / COMMAND_SENTENCES_FILE).read_text().splitlines()

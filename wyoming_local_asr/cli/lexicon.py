@@ -1,17 +1,26 @@
-"""`wyoming-local-asr lexicon build`: (re)generate the packaged English pronunciation lexicon.
+"""`wyoming-local-asr lexicon build|learn`: the packaged English pronunciation lexicon.
 
-G2P of the whole vocabulary takes about an hour of CPU: it appends to a cache file and skips
-words already done, so it can be stopped and resumed; the gzip lexicon is rewritten from
+`build`: G2P of the whole vocabulary takes about an hour of CPU: it appends to a cache file and
+skips words already done, so it can be stopped and resumed; the gzip lexicon is rewritten from
 whatever is done every `--write-every` words and at the end (`--finalize` only rewrites it).
+
+`learn`: pronunciation variants from what the acoustic model hears on held-out command
+sentences spoken by held-out voices (`evaluation/pronunciation_learning.py`), written to
+`data/lexicon_learned_en.tsv`; a few minutes.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import logging
+import sys
+import tempfile
 from pathlib import Path
 
+from ..decode.learned_variants import LEARNED_LEXICON, known_pronunciations, write_variants
 from ..decode.lexicon_build import PACKAGED_LEXICON, ordered_words, run_g2p, write_lexicon
+from .system_options import add_system_arguments, spec_from_args
 
 _LOGGER = logging.getLogger(__name__)
 DEFAULT_CACHE = Path("data") / "lexicon_g2p_en.tsv"
@@ -34,7 +43,20 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     build.add_argument(
         "--finalize", action="store_true", help="no G2P: write the gzip from the cache"
     )
-    parser.set_defaults(func=run)
+    build.set_defaults(func=run)
+    learn = actions.add_parser(
+        "learn", help="learn pronunciation variants from held-out synthesized commands"
+    )
+    learn.add_argument(
+        "--corpus",
+        type=Path,
+        help="a learning corpus built before (default: synthesize one in a temporary directory)",
+    )
+    learn.add_argument(
+        "--output", type=Path, default=LEARNED_LEXICON, help="the variants file to write"
+    )
+    add_system_arguments(learn)
+    learn.set_defaults(func=run_learn)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,3 +77,34 @@ def run(args: argparse.Namespace) -> int:
 def _report(stats: dict[str, int], output: Path) -> None:
     summary = ", ".join(f"{key} {value}" for key, value in stats.items())
     _LOGGER.info("wrote %s: %s", output, summary)
+
+
+def run_learn(args: argparse.Namespace) -> int:
+    from ..evaluation.corpus import CorpusError
+    from ..evaluation.pronunciation_learning import build_learning_corpus, count_heard
+    from ..evaluation.synth import SynthesisError
+    from ..evaluation.systems import load_system
+
+    with gzip.open(PACKAGED_LEXICON, "rt", encoding="utf-8") as stream:
+        known = known_pronunciations(line.rstrip("\n") for line in stream)
+    inventory = frozenset(p for variants in known.values() for v in variants for p in v)
+    pipeline = load_system(spec_from_args(args)).pipeline
+
+    def pronounce(word: str) -> list[str] | None:
+        variants = known.get(word)
+        return variants[0] if variants else None  # the G2P form comes first
+
+    with tempfile.TemporaryDirectory(prefix="local-asr-learn-") as tmp:
+        try:
+            corpus = args.corpus
+            if corpus is None:
+                corpus = Path(tmp)
+                _LOGGER.info("synthesized %d clips", build_learning_corpus(corpus))
+            counts = count_heard(corpus, pipeline, pronounce, inventory)
+        except (CorpusError, SynthesisError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+    variants = counts.select(known)
+    lines = write_variants(args.output, variants)
+    _LOGGER.info("wrote %s: %d variants of %d words", args.output, lines, len(variants))
+    return 0

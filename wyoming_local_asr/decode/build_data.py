@@ -1,7 +1,8 @@
 """Write the decoder's data files into a model directory, and load its language model.
 
 Files (next to the acoustic model):
-- `lexicon.tsv.gz`: copy of the packaged lexicon (`data/lexicon_en.tsv.gz`);
+- `lexicon.tsv.gz`: the packaged lexicon (`data/lexicon_en.tsv.gz`) followed by the learned
+  pronunciation variants (`data/lexicon_learned_en.tsv`, `learned_variants.py`);
 - `lm/general/*.npy` + `lm/general/vocabulary.txt`: the general English trigram, derived from
   pocketsphinx's `en-us.lm.bin` (`ngram_tables.py` describes the arrays; memory-mapped at load);
 - `lm/command_sentences.txt`: Home Assistant command sentences with `<name>`/`<area>`/`<floor>`
@@ -11,6 +12,7 @@ Files (next to the acoustic model):
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 from collections.abc import Iterable
@@ -24,6 +26,7 @@ from .interpolated_lm import (
     DEFAULT_MAX_LOG_ODDS,
     InterpolatedLanguageModel,
 )
+from .learned_variants import LEARNED_LEXICON, read_variants
 from .lexicon_build import PACKAGED_LEXICON
 from .ngram_lm import NgramLanguageModel
 from .ngram_tables import VOCABULARY_FILE, tables_from_trigrams
@@ -63,7 +66,7 @@ def write_decoder_files(model_dir: Path) -> None:
     lm_dir = model_dir / LM_DIR
     lm_dir.mkdir(parents=True, exist_ok=True)
     with Progress("decoder files", total=4) as progress:
-        shutil.copyfile(PACKAGED_LEXICON, model_dir / LEXICON_FILE)
+        learned = write_lexicon(model_dir / LEXICON_FILE)
         progress.advance(note="lexicon")
         source = english_lm_path()
         trigrams = read_sphinx_trie(source.read_bytes())
@@ -78,6 +81,7 @@ def write_decoder_files(model_dir: Path) -> None:
         )
         config = {
             "format": LM_FORMAT,
+            "lexicon": {"learned_variants": learned},
             "general": {
                 "source": "pocketsphinx en-us.lm.bin (CMU Sphinx, BSD)",
                 "unigrams": len(tables.words),
@@ -94,6 +98,17 @@ def write_decoder_files(model_dir: Path) -> None:
         }
         (lm_dir / LM_CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n")
         progress.advance(note="command LM")
+
+
+def write_lexicon(path: Path) -> int:
+    """The packaged lexicon with the learned variants appended as a second gzip member (gzip
+    readers read on across members); returns the number of learned variants."""
+    learned = read_variants(LEARNED_LEXICON)
+    shutil.copyfile(PACKAGED_LEXICON, path)
+    if learned:
+        with path.open("ab") as stream:
+            stream.write(gzip.compress("".join(f"{line}\n" for line in learned).encode(), mtime=0))
+    return len(learned)
 
 
 def read_command_sentences(model_dir: Path) -> list[list[str]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import random
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,8 +63,11 @@ def spoken_form(text: str) -> str:
     return " ".join(re.sub(r"[^a-z' ]+", " ", text).split())
 
 
-def command_sentences(per_intent: int = 2, seed: int = 0) -> list[CommandSentence]:
-    """`per_intent` distinct sentences for each of the English speech-to-phrase intents."""
+def command_sentences(
+    per_intent: int = 2, seed: int = 0, exclude: Collection[str] = ()
+) -> list[CommandSentence]:
+    """`per_intent` distinct sentences for each of the English speech-to-phrase intents, none
+    of whose normalized text is in `exclude`."""
     from hassil import Intents, TextSlotList
     from hassil.sample import sample_sentence
     from home_assistant_intents import get_speech_to_phrase_intents
@@ -95,7 +99,7 @@ def command_sentences(per_intent: int = 2, seed: int = 0) -> list[CommandSentenc
                 for text in itertools.islice(expanded, MAX_PER_TEMPLATE):
                     # Fractions such as "1/2 an hour" read badly once spelled out.
                     reference = normalize(text)
-                    if "/" not in text and reference:
+                    if "/" not in text and reference and reference not in exclude:
                         candidates.setdefault(reference, spoken_form(text))
         chooser = random.Random(f"{seed}:{intent_name}")
         chosen = chooser.sample(sorted(candidates), min(per_intent, len(candidates)))

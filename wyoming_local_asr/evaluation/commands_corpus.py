@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +18,16 @@ def build_commands_corpus(
     voices: Sequence[str] = DEFAULT_VOICES,
     per_intent: int = 2,
     seed: int = 0,
+    *,
     show_progress: bool = True,
+    exclude: Collection[str] = (),
 ) -> list[Clip]:
-    """Speak every command sentence with every voice: `VOICE_NNN.wav` + `VOICE_NNN.txt`."""
+    """Speak every command sentence with every voice: `VOICE_NNN.wav` + `VOICE_NNN.txt`
+    (sentences whose normalized text is in `exclude` are left out)."""
     unknown = [name for name in voices if name not in VOICES]
     if unknown:
         raise ValueError(f"unknown voices {unknown}; choose from {', '.join(VOICES)}")
-    sentences = command_sentences(per_intent=per_intent, seed=seed)
+    sentences = command_sentences(per_intent=per_intent, seed=seed, exclude=exclude)
     clips: list[Clip] = []
     entries: list[dict[str, Any]] = []
     total = len(sentences) * len(voices)

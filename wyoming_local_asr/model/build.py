@@ -16,6 +16,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from ..decode.build_data import LM_FORMAT, write_decoder_files
+from ..decode.learned_variants import LEARNED_LEXICON
 from ..decode.lexicon_build import PACKAGED_LEXICON
 from ..progress import Progress
 from .card import ModelCard, file_entry, load_card, render_markdown
@@ -50,12 +51,15 @@ def _hama_version() -> str:
 
 
 def _lexicon_digest() -> str:
-    return hashlib.sha256(PACKAGED_LEXICON.read_bytes()).hexdigest()[:12]
+    digest = hashlib.sha256(PACKAGED_LEXICON.read_bytes())
+    if LEARNED_LEXICON.exists():
+        digest.update(LEARNED_LEXICON.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def expected_version() -> str:
     """Changes whenever a rebuild would produce something different: hama's weights, the graph
-    (`BUILD_VERSION`), the LM format or the packaged lexicon."""
+    (`BUILD_VERSION`), the LM format or the packaged lexicon and its learned variants."""
     return f"hama-{_hama_version()}+build{BUILD_VERSION}+lm{LM_FORMAT}+lexicon-{_lexicon_digest()}"
 
 

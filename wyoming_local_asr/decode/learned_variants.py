@@ -1,0 +1,199 @@
+"""Pronunciation variants learned from what the acoustic model hears.
+
+The acoustic model has habits no G2P predicts: it hears "unmute" as "æ n d | n u" (a word
+boundary after "un"), "mute" without its /j/, "volume" as "v æ l j u". Learning them:
+1. speak sentences with TTS voices that the evaluation does not use (`cli/lexicon.py learn`);
+2. take the model's greedy phonemes of each clip (with its word boundaries);
+3. align them to the lexicon pronunciations of the reference words (`align_words`: edit
+   distance where a word boundary only meets a word boundary) and count, per word, the
+   phonemes heard in its place (`VariantCounts`);
+4. keep a variant when several voices said it, often enough for that word, and close enough to
+   a known pronunciation (`VariantCounts.select`).
+
+The result is a small versioned file (`data/lexicon_learned_en.tsv`, same format as the
+lexicon) that the model build appends to the lexicon.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BOUNDARY = "|"
+LEARNED_LEXICON = Path(__file__).resolve().parent.parent / "data" / "lexicon_learned_en.tsv"
+
+# Edit costs of the alignment: a word boundary the model inserted or missed costs less than a
+# phoneme; a boundary never stands for a phoneme.
+_PHONEME_COST = 1.0
+_BOUNDARY_COST = 0.5
+_NEVER = float("inf")
+
+
+def align_words(pronunciations: Sequence[Sequence[str]], heard: Sequence[str]) -> list[list[str]]:
+    """The phonemes heard for each word: `pronunciations[i]` is word i's expected phonemes,
+    `heard` the greedy phonemes with `BOUNDARY` tokens between words. A phoneme heard between
+    two words goes to the word the alignment puts it next to; boundaries are dropped."""
+    expected: list[str] = []
+    owner: list[int] = []  # word index of each expected token (boundaries: the next word)
+    for index, phonemes in enumerate(pronunciations):
+        if index:
+            expected.append(BOUNDARY)
+            owner.append(index)
+        expected.extend(phonemes)
+        owner.extend([index] * len(phonemes))
+    rows, cols = len(expected) + 1, len(heard) + 1
+    cost = [[0.0] * cols for _ in range(rows)]
+    for i in range(1, rows):
+        cost[i][0] = cost[i - 1][0] + _gap(expected[i - 1])
+    for j in range(1, cols):
+        cost[0][j] = cost[0][j - 1] + _gap(heard[j - 1])
+    for i in range(1, rows):
+        for j in range(1, cols):
+            cost[i][j] = min(
+                cost[i - 1][j - 1] + _substitution(expected[i - 1], heard[j - 1]),
+                cost[i - 1][j] + _gap(expected[i - 1]),
+                cost[i][j - 1] + _gap(heard[j - 1]),
+            )
+    spans: list[list[str]] = [[] for _ in pronunciations]
+    i, j = rows - 1, cols - 1
+    # Walk back; a heard token goes to the word of the expected token it meets, or, when it is
+    # an insertion, to the word of the expected token before it (a boundary belongs to the word
+    # after it; the first word takes insertions at the start).
+    while j > 0:
+        here = cost[i][j]
+        if i > 0 and here == cost[i - 1][j - 1] + _substitution(expected[i - 1], heard[j - 1]):
+            _assign(spans, owner, i - 1, heard[j - 1], expected[i - 1])
+            i, j = i - 1, j - 1
+        elif i > 0 and here == cost[i - 1][j] + _gap(expected[i - 1]):
+            i -= 1
+        else:
+            if heard[j - 1] != BOUNDARY and spans:
+                spans[owner[i - 1] if i > 0 else 0].insert(0, heard[j - 1])
+            j -= 1
+    return spans
+
+
+def _assign(spans: list[list[str]], owner: list[int], index: int, token: str, ref: str) -> None:
+    if BOUNDARY not in (token, ref):
+        spans[owner[index]].insert(0, token)
+
+
+def _gap(token: str) -> float:
+    return _BOUNDARY_COST if token == BOUNDARY else _PHONEME_COST
+
+
+def _substitution(expected: str, heard: str) -> float:
+    if expected == heard:
+        return 0.0
+    if BOUNDARY in (expected, heard):
+        return _NEVER
+    return _PHONEME_COST
+
+
+def edit_distance(a: Sequence[str], b: Sequence[str]) -> int:
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        current = [i]
+        for j, y in enumerate(b, 1):
+            current.append(min(previous[j - 1] + (x != y), previous[j] + 1, current[j - 1] + 1))
+        previous = current
+    return previous[-1]
+
+
+@dataclass(frozen=True)
+class SelectOptions:
+    min_count: int = 2  # times heard
+    min_voices: int = 1  # distinct voices that said it
+    min_share: float = 0.05  # of the word's occurrences
+    # Edit distance to the closest known pronunciation, relative to its length.
+    max_distance: float = 1.0
+    min_phonemes: int = 2
+    max_per_word: int = 5  # the most heard ones
+
+
+@dataclass
+class VariantCounts:
+    """What each word sounded like, and who said it."""
+
+    occurrences: Counter[str] = field(default_factory=Counter)
+    heard: dict[tuple[str, tuple[str, ...]], Counter[str]] = field(
+        default_factory=lambda: defaultdict(Counter)
+    )
+
+    def add(
+        self,
+        words: Sequence[str],
+        pronunciations: Sequence[Sequence[str]],
+        heard: Sequence[str],
+        voice: str,
+    ) -> None:
+        """One clip: its reference words, their expected phonemes, the greedy phonemes."""
+        for word, span in zip(words, align_words(pronunciations, heard), strict=True):
+            self.occurrences[word] += 1
+            self.heard[word, tuple(span)][voice] += 1
+
+    def select(
+        self, known: Mapping[str, Sequence[Sequence[str]]], options: SelectOptions | None = None
+    ) -> dict[str, list[list[str]]]:
+        """New variants per word (most heard first), by the rules of `options`. A variant that
+        is already the pronunciation of another word of these sentences is never taken: it
+        would make two words of the commands sound alike ("seconds" heard as "second")."""
+        options = options or SelectOptions()
+        taken = {
+            tuple(pronunciation): word
+            for word in self.occurrences
+            for pronunciation in known.get(word, [])
+        }
+        chosen: dict[str, list[tuple[int, list[str]]]] = defaultdict(list)
+        for (word, span), voices in self.heard.items():
+            count = sum(voices.values())
+            variant = list(span)
+            references = known.get(word, [])
+            if (
+                len(variant) < options.min_phonemes
+                or count < options.min_count
+                or len(voices) < options.min_voices
+                or count < options.min_share * self.occurrences[word]
+                or not references
+                or taken.get(span, word) != word
+                or variant in [list(r) for r in references]
+            ):
+                continue
+            distance = min(edit_distance(variant, r) / max(len(r), 1) for r in references)
+            if distance <= options.max_distance:
+                chosen[word].append((count, variant))
+        return {
+            word: [variant for _, variant in sorted(found, key=lambda item: -item[0])][
+                : options.max_per_word
+            ]
+            for word, found in sorted(chosen.items())
+        }
+
+
+def write_variants(path: Path, variants: Mapping[str, Sequence[Sequence[str]]]) -> int:
+    """`word<TAB>phonemes` lines (the lexicon's format); returns the number of lines."""
+    lines = [
+        f"{word}\t{' '.join(variant)}\n"
+        for word, found in sorted(variants.items())
+        for variant in found
+    ]
+    path.write_text("".join(lines), encoding="utf-8")
+    return len(lines)
+
+
+def read_variants(path: Path = LEARNED_LEXICON) -> list[str]:
+    """The learned lexicon lines (none when the file is missing)."""
+    if not path.exists():
+        return []
+    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def known_pronunciations(lines: Iterable[str]) -> dict[str, list[list[str]]]:
+    """Lexicon lines grouped by word."""
+    known: dict[str, list[list[str]]] = defaultdict(list)
+    for line in lines:
+        word, _, phonemes = line.partition("\t")
+        known[word].append(phonemes.split())
+    return dict(known)
