@@ -210,3 +210,60 @@ def test_a_partial_result_covers_the_audio_fed_so_far(
     assert final.text == f"{len(utterance)} samples"
     # The partial saw exactly the beginning of what the final run saw.
     assert np.array_equal(recognizer.calls[1][: len(recognizer.calls[0])], recognizer.calls[0])
+
+
+class ScoringRecognizer(RecordingRecognizer):
+    """Scores audio by its loudness: `prefer_loud` decides whether the noisier (original) or
+    the quieter (denoised) version of the same audio wins."""
+
+    def __init__(self, prefer_loud: bool) -> None:
+        super().__init__()
+        self.sign = 1.0 if prefer_loud else -1.0
+
+    def transcribe(self, audio: NDArray[np.float32]) -> Transcription:
+        heard = super().transcribe(audio)
+        loudness = float(np.mean(audio.astype(np.float64) ** 2))
+        return Transcription(heard.text, heard.phonemes, heard.timings, self.sign * loudness)
+
+
+@pytest.mark.parametrize("prefer_loud", [True, False])
+def test_with_a_denoiser_the_better_scored_of_denoised_and_original_wins(
+    utterance: NDArray[np.float32], denoiser: Denoiser, prefer_loud: bool
+) -> None:
+    noisy = pcm16(add_noise(utterance, snr_db=10, seed=4, kind="white"))
+    recognizer = ScoringRecognizer(prefer_loud)
+    result = Pipeline(recognizer, denoiser, Endpointer()).run(noisy, MONO_16K)
+    denoised, original = recognizer.calls
+    assert result.speech is not None
+    # Both versions of the same segment: the original is the converted input, cut alike.
+    first = int(result.speech.start * RATE)
+    converted = to_float_mono_16k(noisy, MONO_16K)
+    assert np.array_equal(original, converted[first : first + len(original)])
+    assert len(denoised) == len(original) and not np.array_equal(denoised, original)
+    # The noisy original is louder: it wins when loudness scores higher.
+    assert result.original_kept is prefer_loud
+    # Both passes are counted in the recognizer's stages.
+    assert result.timings["model"] == pytest.approx(0.5)
+    assert result.timings["decode"] == pytest.approx(0.25)
+
+
+def test_the_original_is_not_compared_when_switched_off_or_without_scores(
+    utterance: NDArray[np.float32], denoiser: Denoiser
+) -> None:
+    noisy = pcm16(add_noise(utterance, snr_db=10, seed=4, kind="white"))
+    scoring = ScoringRecognizer(prefer_loud=True)
+    result = Pipeline(scoring, denoiser, compare_original=False).run(noisy, MONO_16K)
+    assert len(scoring.calls) == 1 and not result.original_kept
+    unscored = RecordingRecognizer()  # no score: nothing to compare
+    result = Pipeline(unscored, denoiser).run(noisy, MONO_16K)
+    assert len(unscored.calls) == 1 and not result.original_kept
+    undenoised = ScoringRecognizer(prefer_loud=True)  # no denoiser: one version only
+    Pipeline(undenoised).run(noisy, MONO_16K)
+    assert len(undenoised.calls) == 1
+    # Partial results stay one pass over the denoised audio.
+    partial_recognizer = ScoringRecognizer(prefer_loud=True)
+    stream = Pipeline(partial_recognizer, denoiser).stream(MONO_16K)
+    stream.feed(noisy)
+    assert not stream.partial().original_kept
+    assert len(partial_recognizer.calls) == 1
+    stream.close()

@@ -52,13 +52,15 @@ class CtcRecognizer:
         start = time.perf_counter()
         if self.decoder is None:
             text = greedy_text(logprobs, self.acoustic_model.tokens, self.acoustic_model.blank_id)
+            score = float(np.max(logprobs, axis=1).sum()) if len(logprobs) else 0.0
             phonemes = ""
         else:
             with self._decoder_lock:
-                text = self.decoder.decode(logprobs)
+                text, score = self.decoder.decode_scored(logprobs)
             phonemes = self.decoder.phonemes(logprobs)
         decode_seconds = time.perf_counter() - start
-        return Transcription(text, phonemes, {"model": model_seconds, "decode": decode_seconds})
+        timings = {"model": model_seconds, "decode": decode_seconds}
+        return Transcription(text, phonemes, timings, score)
 
     def add_phrases(self, phrases: Iterable[str]) -> list[str]:
         """Bias recognition toward `phrases` (entity names, commands); returns new words."""

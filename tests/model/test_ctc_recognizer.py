@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from wyoming_local_asr.ctc_recognizer import load_recognizer
 from wyoming_local_asr.decode.text_tokens import greedy_text
@@ -27,6 +28,12 @@ def test_default_model_recognizes_words_and_reports_stages(default_model_dir: Pa
     assert result.text == "go forward ten meters"
     assert result.phonemes.count("|") == 3  # four words in the greedy phonemes
     assert set(result.timings) == {"model", "decode"}
+    # The score compares versions of the same audio: clean speech scores above a noisy copy.
+    assert result.score is not None and result.score < 0.0
+    rng = np.random.default_rng(0)
+    noisy = _goforward() + rng.standard_normal(len(_goforward())).astype(np.float32) * 0.05
+    noisy_score = recognizer.transcribe(noisy).score
+    assert noisy_score is not None and noisy_score < result.score
     assert recognizer.info.license == "Apache-2.0"
     assert "en" in recognizer.info.languages
 
@@ -61,4 +68,6 @@ def test_text_token_models_decode_greedily(tiny_model: TinyModelFactory) -> None
         logprobs, recognizer.acoustic_model.tokens, recognizer.acoustic_model.blank_id
     )
     assert result.text == expected
+    # Its score is the log-probability of the greedy path.
+    assert result.score == pytest.approx(float(np.max(logprobs, axis=1).sum()), rel=1e-6)
     assert recognizer.add_phrases(["anything"]) == []

@@ -31,6 +31,13 @@ def add_system_arguments(parser: argparse.ArgumentParser) -> None:
         help="our recognizer, or the pocketsphinx en-us baseline (local)",
     )
     group.add_argument("--denoise", action=argparse.BooleanOptionalAction, default=True)
+    group.add_argument(
+        "--compare-original",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="with --denoise: also recognize the audio without denoising and keep the "
+        "transcript the recognizer scores higher (default: on, as in the server)",
+    )
     group.add_argument("--vad", action=argparse.BooleanOptionalAction, default=True)
     group.add_argument("--vad-aggressiveness", type=int, default=2, choices=range(4))
 
@@ -53,6 +60,7 @@ def spec_from_args(args: argparse.Namespace) -> SystemSpec:
         threads=args.threads,
         device=args.device,
         denoise=getattr(args, "denoise", True),
+        compare_original=getattr(args, "compare_original", True),
         vad=getattr(args, "vad", True),
         vad_aggressiveness=getattr(args, "vad_aggressiveness", 2),
     )

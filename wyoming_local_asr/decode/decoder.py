@@ -121,7 +121,12 @@ class WordDecoder:
 
     def decode(self, logprobs: NDArray[np.float32]) -> str:
         """The most likely words for `logprobs` (T, V) of one utterance."""
-        return " ".join(self.lexicon.words[w] for w in self.search(logprobs).words)
+        return self.decode_scored(logprobs)[0]
+
+    def decode_scored(self, logprobs: NDArray[np.float32]) -> tuple[str, float]:
+        """The most likely words and their score (acoustic log-probability + weighted LM)."""
+        result = self.search(logprobs)
+        return " ".join(self.lexicon.words[w] for w in result.words), result.log_score
 
     def phonemes(self, logprobs: NDArray[np.float32]) -> str:
         """Greedy phonemes ("|" between words), for debugging."""

@@ -31,6 +31,7 @@ def summary_dict(summary: Summary) -> dict[str, Any]:
         "stage_rtf": {stage: round(value, 6) for stage, value in summary.stage_rtf.items()},
         "words": _counts(summary.words),
         "chars": _counts(summary.chars),
+        "original_kept": summary.original_kept,
     }
 
 
@@ -47,6 +48,7 @@ def clip_dict(clip: ClipResult) -> dict[str, Any]:
         "latency_s": round(clip.latency, 5),
         "timings": {stage: round(value, 6) for stage, value in clip.timings.items()},
         "phonemes": clip.phonemes,
+        "original_kept": clip.original_kept,
     }
 
 
@@ -77,6 +79,10 @@ def format_summary(evaluation: Evaluation) -> str:
         f"RTF:      {s.rtf:.4f}" + (f"  (per stage: {stages})" if stages else ""),
         f"latency:  median {1000 * s.latency_median:.1f} ms, p95 {1000 * s.latency_p95:.1f} ms",
     ]
+    if evaluation.settings.get("compare_original"):
+        lines.append(
+            f"kept the original (not denoised) audio's transcript: {s.original_kept} clips"
+        )
     groups = evaluation.groups()
     if len(groups) > 1:
         width = max(len(name) for name in groups)

@@ -42,6 +42,7 @@ class ClipResult:
     words: ErrorCounts
     chars: ErrorCounts
     phonemes: str = ""
+    original_kept: bool = False  # the transcript of the audio without denoising won
 
     @property
     def correct(self) -> bool:
@@ -62,6 +63,8 @@ class Summary:
     latency_p95: float
     # Seconds per second of audio, per pipeline/recognizer stage.
     stage_rtf: dict[str, float] = field(default_factory=dict)
+    # Clips whose transcript came from the audio without denoising (`compare_original`).
+    original_kept: int = 0
 
     @property
     def wer(self) -> float:
@@ -137,6 +140,7 @@ def evaluate_clip(pipeline: Pipeline, clip: Clip, noise: NoiseSettings | None) -
         words=word_errors(reference, hypothesis),
         chars=char_errors(reference, hypothesis),
         phonemes=result.phonemes,
+        original_kept=result.original_kept,
     )
 
 
@@ -162,6 +166,7 @@ def summarize(results: Sequence[ClipResult]) -> Summary:
             stage: total / audio_seconds if audio_seconds else 0.0
             for stage, total in stage_totals.items()
         },
+        original_kept=sum(r.original_kept for r in results),
     )
 
 

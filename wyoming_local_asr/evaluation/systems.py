@@ -26,6 +26,7 @@ class SystemSpec:
     threads: int = 1
     device: str = "auto"
     denoise: bool = True
+    compare_original: bool = True
     vad: bool = True
     vad_aggressiveness: int = 2
 
@@ -39,6 +40,8 @@ class SystemSpec:
                 threads=self.threads,
             )
         settings.update(denoise=self.denoise, vad=self.vad)
+        if self.denoise:
+            settings.update(compare_original=self.compare_original)
         return settings
 
 
@@ -77,5 +80,6 @@ def load_system(spec: SystemSpec) -> LoadedSystem:
         recognizer,
         denoiser=Denoiser() if spec.denoise else None,
         endpointer=Endpointer(aggressiveness=spec.vad_aggressiveness) if spec.vad else None,
+        compare_original=spec.compare_original,
     )
     return LoadedSystem(pipeline, load_seconds)
