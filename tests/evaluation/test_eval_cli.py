@@ -52,6 +52,7 @@ def test_eval_table_and_noise_options(
     assert "WER:" in out and "latency:" in out and "sentence accuracy:" in out
     document = _eval_json(capsys, *args, "--limit", "1")
     assert document["settings"]["noise_snr_db"] == 10.0
+    assert document["settings"]["noise_seed"] == 0
     assert document["settings"]["denoise"] is False
 
 

@@ -74,9 +74,9 @@ def test_lexicon_learn_reports_a_corpus_without_manifest(
 @pytest.mark.parametrize(
     ("voice_name", "text"),
     [
-        # Without the learned variants: "and you the radio", "and plies the radio".
+        # Without the learned variants: "and you the radio", "and you the tv".
         ("flite_slt", "unmute the radio"),
-        ("flite_rms", "unpause the radio"),
+        ("flite_rms", "unmute the tv"),
     ],
 )
 def test_learned_variants_let_evaluation_voices_be_understood(

@@ -24,6 +24,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument("--output", type=Path, metavar="FILE", help="also write JSON to FILE")
     parser.add_argument("--noise-snr", type=float, metavar="DB", help="add noise at this SNR")
     parser.add_argument("--noise-kind", choices=NOISE_KINDS, default="white")
+    parser.add_argument(
+        "--noise-seed", type=int, default=0, help="noise seed (0); each clip mixes its own noise"
+    )
     parser.add_argument("--limit", type=int, metavar="N", help="only the first N clips")
     parser.add_argument("--errors-only", action="store_true", help="table: only clips with errors")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -41,7 +44,9 @@ def run(args: argparse.Namespace) -> int:
         clips = clips[: args.limit]
     spec = spec_from_args(args)
     system = load_system(spec)
-    noise = NoiseSettings(args.noise_snr, args.noise_kind) if args.noise_snr is not None else None
+    noise = None
+    if args.noise_snr is not None:
+        noise = NoiseSettings(args.noise_snr, args.noise_kind, args.noise_seed)
     settings = {**spec.describe(), "load_seconds": round(system.load_seconds, 3)}
     evaluation = evaluate(
         system.pipeline,

@@ -190,7 +190,7 @@ def evaluate(
         results = [evaluate_clip(pipeline, clip, noise) for clip in clips]
     all_settings: dict[str, object] = dict(settings or {})
     if noise is not None:
-        all_settings.update(noise_snr_db=noise.snr_db, noise_kind=noise.kind)
+        all_settings.update(noise_snr_db=noise.snr_db, noise_kind=noise.kind, noise_seed=noise.seed)
     return Evaluation(
         corpus=corpus,
         system=pipeline.recognizer.info.name,
