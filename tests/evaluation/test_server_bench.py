@@ -3,10 +3,12 @@ time, with its memory read from /proc."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 
+from wyoming_local_asr.evaluation import server_bench
 from wyoming_local_asr.evaluation.bench import server_ratios, to_markdown
 from wyoming_local_asr.evaluation.bench_plot import plot
 from wyoming_local_asr.evaluation.corpus import load_corpus
@@ -41,3 +43,23 @@ def test_the_server_is_measured_over_wyoming(
     pytest.importorskip("matplotlib")
     png = plot({**report, "results": [], "servers": [result, off]}, tmp_path / "bench.png")
     assert png is not None and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_server_that_hangs_silently_meets_the_start_deadline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    silent = tmp_path / "python"
+    silent.write_text("#!/bin/sh\nexec sleep 60\n")
+    silent.chmod(0o755)
+    monkeypatch.setattr(server_bench.sys, "executable", str(silent))
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="did not start"):
+        server_bench.ServerProcess(tmp_path, denoise=False, start_timeout=0.5)
+    assert time.monotonic() - started < 30
+
+
+def test_a_server_that_exits_is_reported_at_once(tmp_path: Path) -> None:
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="did not start"):
+        server_bench.ServerProcess(tmp_path / "no-such-model", denoise=False)
+    assert time.monotonic() - started < 60

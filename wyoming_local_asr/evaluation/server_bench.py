@@ -60,7 +60,13 @@ SERVER_CONFIGS = (
 class ServerProcess:
     """`wyoming-local-asr serve` on a free loopback port."""
 
-    def __init__(self, model_dir: Path, denoise: bool, threads: int = 1) -> None:
+    def __init__(
+        self,
+        model_dir: Path,
+        denoise: bool,
+        threads: int = 1,
+        start_timeout: float = _START_TIMEOUT,
+    ) -> None:
         command = [
             sys.executable,
             "-m",
@@ -77,24 +83,27 @@ class ServerProcess:
         env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
         self.process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env)
         self.log: list[str] = []
-        self.port = self._wait_for_port()
-        # Keep draining the log so that the pipe never fills up.
-        threading.Thread(target=self._drain, daemon=True).start()
+        self._listening = threading.Event()
+        self._port: int | None = None
+        # Read the log on a thread from the start: the pipe never fills up, and a server that
+        # hangs silently still meets the start-up deadline.
+        threading.Thread(target=self._read_log, daemon=True).start()
+        self.port = self._wait_for_port(start_timeout)
 
-    def _wait_for_port(self) -> int:
-        assert self.process.stderr is not None
-        deadline = time.monotonic() + _START_TIMEOUT
-        for line in self.process.stderr:
+    def _read_log(self) -> None:
+        for line in self.process.stderr or []:
             self.log.append(line)
-            if match := _LISTENING.search(line):
-                return int(match.group(1))
-            if time.monotonic() > deadline:
-                break
-        self.stop()
-        raise RuntimeError("the server did not start:\n" + "".join(self.log[-20:]))
+            if self._port is None and (match := _LISTENING.search(line)):
+                self._port = int(match.group(1))
+                self._listening.set()
+        self._listening.set()  # the server exited: stop waiting
 
-    def _drain(self) -> None:
-        self.log.extend(self.process.stderr or [])
+    def _wait_for_port(self, timeout: float) -> int:
+        self._listening.wait(timeout)
+        if self._port is None:
+            self.stop()
+            raise RuntimeError("the server did not start:\n" + "".join(self.log[-20:]))
+        return self._port
 
     def memory_mb(self) -> dict[str, float]:
         """Resident memory at its peak and now (private and file-backed), in MiB (Linux)."""
