@@ -10,8 +10,8 @@ The result is the same as running the whole utterance at once (`Pipeline.run`).
 With a denoiser, the recognizer also hears the audio as it came and the transcript it scores
 higher is kept (`compare_original`). RNNoise helps under babble and hurts under some steady
 noise; the recognizer's own score (acoustic log-probability with the LM) tells which helps an
-utterance. At 10 dB SNR (`eval --noise-snr 10`), WER denoised only / original only / the
-better-scored one: babble on real speech 35.6 / 42.6 / 33.7%, white 22.8 / 19.8 / 19.8%,
+utterance. At 10 dB SNR (`eval --noise-snr 10`), WER of the denoised audio only / the original
+audio only (cut where VAD found speech in the denoised audio) / the better-scored one: babble on real speech 35.6 / 42.6 / 33.7%, white 22.8 / 19.8 / 19.8%,
 pink 16.8 / 11.9 / 11.9%; on the commands babble 35.9 / 44.0 / 35.2%, white 23.6 / 25.0 /
 20.7%, pink 15.1 / 14.9 / 13.4%. It costs a second pass of the recognizer (RTF 0.003).
 """
@@ -177,9 +177,12 @@ class PipelineStream:
         )
 
     def close(self) -> None:
-        """Free the denoiser's state (`finish()` does this too); safe to call twice."""
+        """Free the denoiser's state and the audio kept so far (`finish()` does this too); safe
+        to call twice."""
         if self._denoise is not None:
             self._denoise.close()
+        if self._originals is not None:
+            self._originals = []
 
     def _timed(self, stage: str, function: Callable[..., _T], *args: Any) -> _T:
         start = time.perf_counter()

@@ -33,9 +33,11 @@ class Transcription:
     phonemes: str = ""
     # Seconds spent per recognizer stage, for example {"model": 0.02, "decode": 0.004}.
     timings: dict[str, float] = field(default_factory=dict)
-    # Natural-log score of the words given the audio (for the default model: acoustic
-    # log-probability plus weighted LM); comparable between two versions of the same audio
-    # (the pipeline keeps the better of denoised and original). None: the recognizer has none.
+    # Natural-log score of the words given the audio (for the default model: the beam search's
+    # acoustic log-probability plus weighted LM and word bonuses, an approximation: frames of
+    # near-certain blank count as certain and only each frame's likeliest phonemes are
+    # searched); comparable between two versions of the same audio (the pipeline keeps the
+    # better of denoised and original). None: the recognizer has none.
     score: float | None = None
 
 

@@ -7,6 +7,7 @@ import gzip
 from pathlib import Path
 
 from wyoming_local_asr.decode.learned_variants import (
+    COMMON_WORDS,
     LEARNED_LEXICON,
     SelectOptions,
     VariantCounts,
@@ -18,6 +19,7 @@ from wyoming_local_asr.decode.learned_variants import (
 )
 from wyoming_local_asr.decode.lexicon import Lexicon
 from wyoming_local_asr.decode.lexicon_build import PACKAGED_LEXICON
+from wyoming_local_asr.decode.pocketsphinx_files import frequent_words
 from wyoming_local_asr.decode.tokens import TokenTable
 
 
@@ -91,6 +93,18 @@ def test_selection_never_makes_two_words_of_the_sentences_alike() -> None:
     assert counts.select(KNOWN) == {"mute": [["n", "u"]]}
     # Words without a known pronunciation learn nothing.
     assert counts.select({"boot": [["b", "u", "t"]]}) == {}
+    # Nor like one of the language's common words, when given.
+    assert counts.select(KNOWN, common_words=["new"]) == {}
+
+
+def test_two_words_never_learn_the_same_variant_the_most_heard_wins() -> None:
+    counts = VariantCounts()
+    for _ in range(5):
+        counts.add(["mute"], [["m", "j", "u", "t"]], ["n", "u"], "a")
+    for _ in range(3):
+        counts.add(["boot"], [["b", "u", "t"]], ["n", "u"], "a")
+    known = {"mute": [["m", "j", "u", "t"]], "boot": [["b", "u", "t"]]}
+    assert counts.select(known) == {"mute": [["n", "u"]]}
 
 
 def test_variants_file_round_trip(tmp_path: Path) -> None:
@@ -120,6 +134,15 @@ def test_packaged_variants_are_new_pronunciations_of_lexicon_words(
         assert len(variants) <= SelectOptions().max_per_word
         for variant in variants:
             assert variant not in known[word]
+    # No learned variant sounds like another learned word or a common English word ("is" is
+    # never heard as "his"), and no two words learned the same variant.
+    owners: dict[tuple[str, ...], str] = {}
+    for word, variants in learned.items():
+        for variant in variants:
+            assert owners.setdefault(tuple(variant), word) == word
+    for word in (*learned, *frequent_words(COMMON_WORDS)):
+        for pronunciation in known.get(word, []):
+            assert owners.get(tuple(pronunciation), word) == word, (word, pronunciation)
     # Every phoneme is one the model emits and the lexicon already uses.
     lexicon = Lexicon.from_lines(lines, hama_table)
     assert lexicon.skipped == 0

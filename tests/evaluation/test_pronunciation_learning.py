@@ -54,7 +54,7 @@ def test_lexicon_learn_writes_variants_the_model_heard(
     args = ["lexicon", "learn", "--corpus", str(learning_corpus), "--output", str(output)]
     assert main([*args, "--model", str(default_model_dir)]) == 0
     learned = known_pronunciations(read_variants(output))
-    # 81 short clips are enough for a few words said alike by several voices.
+    # 78 short clips are enough for a few words said alike several times.
     assert learned
     packaged = known_pronunciations(read_variants())
     # Most of what was learned here is also in the packaged file (learned from 16x the data).

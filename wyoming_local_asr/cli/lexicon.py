@@ -12,15 +12,22 @@ sentences spoken by held-out voices (`evaluation/pronunciation_learning.py`), wr
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gzip
 import logging
 import sys
 import tempfile
 from pathlib import Path
 
-from ..decode.learned_variants import LEARNED_LEXICON, known_pronunciations, write_variants
+from ..decode.learned_variants import (
+    COMMON_WORDS,
+    LEARNED_LEXICON,
+    known_pronunciations,
+    write_variants,
+)
 from ..decode.lexicon_build import PACKAGED_LEXICON, ordered_words, run_g2p, write_lexicon
-from .system_options import add_system_arguments, spec_from_args
+from ..decode.pocketsphinx_files import frequent_words
+from .system_options import add_model_arguments, spec_from_args
 
 _LOGGER = logging.getLogger(__name__)
 DEFAULT_CACHE = Path("data") / "lexicon_g2p_en.tsv"
@@ -55,7 +62,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     learn.add_argument(
         "--output", type=Path, default=LEARNED_LEXICON, help="the variants file to write"
     )
-    add_system_arguments(learn)
+    add_model_arguments(learn)
     learn.set_defaults(func=run_learn)
 
 
@@ -88,7 +95,10 @@ def run_learn(args: argparse.Namespace) -> int:
     with gzip.open(PACKAGED_LEXICON, "rt", encoding="utf-8") as stream:
         known = known_pronunciations(line.rstrip("\n") for line in stream)
     inventory = frozenset(p for variants in known.values() for v in variants for p in v)
-    pipeline = load_system(spec_from_args(args)).pipeline
+    # The server's pipeline (RNNoise, VAD), with the denoised audio only: the greedy phonemes
+    # then depend on the acoustic model alone, not on the lexicon being learned.
+    spec = dataclasses.replace(spec_from_args(args), compare_original=False)
+    pipeline = load_system(spec).pipeline
 
     def pronounce(word: str) -> list[str] | None:
         variants = known.get(word)
@@ -104,7 +114,7 @@ def run_learn(args: argparse.Namespace) -> int:
         except (CorpusError, SynthesisError) as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
-    variants = counts.select(known)
+    variants = counts.select(known, common_words=frequent_words(COMMON_WORDS))
     lines = write_variants(args.output, variants)
     _LOGGER.info("wrote %s: %d variants of %d words", args.output, lines, len(variants))
     return 0

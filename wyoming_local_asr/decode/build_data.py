@@ -66,7 +66,7 @@ def write_decoder_files(model_dir: Path) -> None:
     lm_dir = model_dir / LM_DIR
     lm_dir.mkdir(parents=True, exist_ok=True)
     with Progress("decoder files", total=4) as progress:
-        learned = write_lexicon(model_dir / LEXICON_FILE)
+        learned = write_model_lexicon(model_dir / LEXICON_FILE)
         progress.advance(note="lexicon")
         source = english_lm_path()
         trigrams = read_sphinx_trie(source.read_bytes())
@@ -100,7 +100,7 @@ def write_decoder_files(model_dir: Path) -> None:
         progress.advance(note="command LM")
 
 
-def write_lexicon(path: Path) -> int:
+def write_model_lexicon(path: Path) -> int:
     """The packaged lexicon with the learned variants appended as a second gzip member (gzip
     readers read on across members); returns the number of learned variants."""
     learned = read_variants(LEARNED_LEXICON)

@@ -49,3 +49,14 @@ def read_vocabulary(data: bytes) -> list[str]:
 
 def lm_vocabulary(path: Path | None = None) -> list[str]:
     return read_vocabulary((path or english_lm_path()).read_bytes())
+
+
+def frequent_words(count: int, path: Path | None = None) -> list[str]:
+    """The `count` most probable words of the general English model by unigram probability
+    (sentence markers and `<unk>` left out)."""
+    from pocketsphinx import NGramModel
+
+    path = path or english_lm_path()
+    model = NGramModel.readfile(str(path))
+    words = [word for word in lm_vocabulary(path) if not word.startswith("<")]
+    return sorted(words, key=lambda word: -float(model.prob([word])))[:count]

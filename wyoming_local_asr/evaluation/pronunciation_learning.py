@@ -2,8 +2,9 @@
 
 Held out from the evaluation twice over: the sentences are Home Assistant commands that the
 evaluation's command corpus does not contain, and the voices are the TTS voices it does not
-use. What the acoustic model hears goes through the same pipeline as in the server (RNNoise,
-VAD), so the variants describe what the decoder will see.
+use. The audio goes through the server's stages (RNNoise, VAD) before the acoustic model, so
+the variants describe what the decoder will see; the caller passes that pipeline (`lexicon
+learn` keeps to the denoised audio, so that the greedy phonemes do not depend on the lexicon).
 """
 
 from __future__ import annotations

@@ -122,6 +122,7 @@ class ServerProcess:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+                self.process.wait()
 
 
 async def send_clip(port: int, clip: Clip, real_time: bool) -> tuple[str, float]:
