@@ -10,10 +10,11 @@ The result is the same as running the whole utterance at once (`Pipeline.run`).
 With a denoiser, the recognizer also hears the audio as it came and the transcript it scores
 higher is kept (`compare_original`). RNNoise helps under babble and hurts under some steady
 noise; the recognizer's own score (acoustic log-probability with the LM) tells which helps an
-utterance. At 10 dB SNR (`eval --noise-snr 10`), WER of the denoised audio only / the original
-audio only (cut where VAD found speech in the denoised audio) / the better-scored one: babble on real speech 35.6 / 42.6 / 33.7%, white 22.8 / 19.8 / 19.8%,
-pink 16.8 / 11.9 / 11.9%; on the commands babble 35.9 / 44.0 / 35.2%, white 23.6 / 25.0 /
-20.7%, pink 15.1 / 14.9 / 13.4%. It costs a second pass of the recognizer (RTF 0.003).
+utterance. At 10 dB SNR, WER with the denoised audio only (`eval --noise-snr 10
+--no-compare-original`) / without denoising (`--no-denoise`) / the better-scored one (the
+default): on real speech babble 34.7 / 40.6 / 32.7%, white 21.8 / 20.8 / 20.8%, pink 15.8 /
+11.9 / 11.9%; on the commands babble 37.3 / 44.0 / 37.1%, white 24.1 / 25.4 / 22.0%, pink
+15.3 / 15.3 / 13.6%. It costs a second pass of the recognizer (RTF 0.003).
 """
 
 from __future__ import annotations
