@@ -12,7 +12,6 @@ from wyoming_local_asr.decode.learned_variants import (
     SelectOptions,
     VariantCounts,
     align_words,
-    edit_distance,
     known_pronunciations,
     read_variants,
     write_variants,
@@ -21,6 +20,7 @@ from wyoming_local_asr.decode.lexicon import Lexicon
 from wyoming_local_asr.decode.lexicon_build import PACKAGED_LEXICON
 from wyoming_local_asr.decode.pocketsphinx_files import frequent_words
 from wyoming_local_asr.decode.tokens import TokenTable
+from wyoming_local_asr.model.measure import edit_distance
 
 
 def _tokens(text: str) -> list[str]:

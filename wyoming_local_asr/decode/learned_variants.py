@@ -23,6 +23,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..model.measure import edit_distance
+
 BOUNDARY = "|"
 LEARNED_LEXICON = Path(__file__).resolve().parent.parent / "data" / "lexicon_learned_en.tsv"
 
@@ -92,16 +94,6 @@ def _substitution(expected: str, heard: str) -> float:
     if BOUNDARY in (expected, heard):
         return _NEVER
     return _PHONEME_COST
-
-
-def edit_distance(a: Sequence[str], b: Sequence[str]) -> int:
-    previous = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        current = [i]
-        for j, y in enumerate(b, 1):
-            current.append(min(previous[j - 1] + (x != y), previous[j] + 1, current[j - 1] + 1))
-        previous = current
-    return previous[-1]
 
 
 # A learned variant must not sound like one of this many most frequent English words (a

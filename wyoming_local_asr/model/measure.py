@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 import wave
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,7 +71,8 @@ def greedy_ids(logprobs: NDArray[np.float32], skip: Sequence[int]) -> list[int]:
     return [int(i) for i in best[keep] if int(i) not in skip]
 
 
-def edit_distance(ref: Sequence[int], hyp: Sequence[int]) -> int:
+def edit_distance(ref: Sequence[Hashable], hyp: Sequence[Hashable]) -> int:
+    """Levenshtein distance of two token sequences (phoneme ids, phoneme symbols)."""
     row = list(range(len(hyp) + 1))
     for i, r in enumerate(ref, start=1):
         diagonal, row[0] = row[0], i
