@@ -21,14 +21,13 @@ from pathlib import Path
 
 from ..progress import Progress
 from .arpabet import read_cmudict
-from .pocketsphinx_files import cmudict_path, english_lm_path, lm_vocabulary
+from .pocketsphinx_files import cmudict_path, frequent_words
 from .priority_words import priority_words
 from .tokens import is_phoneme
 
 _LOGGER = logging.getLogger(__name__)
 
 PACKAGED_LEXICON = Path(__file__).resolve().parent.parent / "data" / "lexicon_en.tsv.gz"
-SPECIAL_WORDS = frozenset(("<s>", "</s>", "<unk>", "<sil>"))
 SPACE = " "  # the token G2P writes between letters in its "spelled" foreign mode
 
 # Canonical spelling of phonemes that the model's inventory holds twice.
@@ -42,13 +41,8 @@ def ordered_words(
 ) -> list[str]:
     """Priority words, LM words CMUdict lacks (so that every word soon has a pronunciation),
     then the rest of the LM vocabulary by decreasing unigram probability."""
-    from pocketsphinx import NGramModel
-
-    path = lm_path or english_lm_path()
     cmu = cmu if cmu is not None else read_cmudict(cmudict_path())
-    vocabulary = [word for word in lm_vocabulary(path) if word not in SPECIAL_WORDS]
-    model = NGramModel.readfile(str(path))
-    rest = sorted(vocabulary, key=lambda word: -int(model.prob([word])))
+    rest = frequent_words(None, lm_path)
     ordered = dict.fromkeys(priority_words())
     ordered.update(dict.fromkeys(word for word in rest if word not in cmu))
     ordered.update(dict.fromkeys(rest))

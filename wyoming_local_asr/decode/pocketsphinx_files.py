@@ -11,6 +11,8 @@ import struct
 from pathlib import Path
 
 MAGIC = b"Trie Language Model"
+# Tokens of the model's vocabulary that are not words.
+SPECIAL_WORDS = frozenset(("<s>", "</s>", "<unk>", "<sil>"))
 
 
 def english_model_dir() -> Path:
@@ -51,12 +53,12 @@ def lm_vocabulary(path: Path | None = None) -> list[str]:
     return read_vocabulary((path or english_lm_path()).read_bytes())
 
 
-def frequent_words(count: int, path: Path | None = None) -> list[str]:
-    """The `count` most probable words of the general English model by unigram probability
-    (sentence markers and `<unk>` left out)."""
+def frequent_words(count: int | None, path: Path | None = None) -> list[str]:
+    """The words of the general English model by decreasing unigram probability (the first
+    `count`; all for None), its special tokens (`SPECIAL_WORDS`) left out."""
     from pocketsphinx import NGramModel
 
     path = path or english_lm_path()
     model = NGramModel.readfile(str(path))
-    words = [word for word in lm_vocabulary(path) if not word.startswith("<")]
-    return sorted(words, key=lambda word: -float(model.prob([word])))[:count]
+    words = [word for word in lm_vocabulary(path) if word not in SPECIAL_WORDS]
+    return sorted(words, key=lambda word: -int(model.prob([word])))[:count]
