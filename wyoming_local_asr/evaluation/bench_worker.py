@@ -14,6 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from ..ops.system import read_process_memory
 from .corpus import load_corpus
 from .report import summary_dict
 from .run import NoiseSettings, evaluate, evaluate_clip
@@ -29,13 +30,8 @@ def peak_rss_mb() -> float:
 
 def current_rss_mb() -> float:
     """Resident set size now, in MiB (Linux `/proc`; falls back to the peak elsewhere)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return peak_rss_mb()
+    rss = read_process_memory().rss_mb
+    return rss if rss is not None else peak_rss_mb()
 
 
 def spec_to_json(spec: SystemSpec) -> str:

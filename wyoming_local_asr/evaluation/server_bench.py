@@ -29,6 +29,7 @@ from wyoming.asr import Transcript
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.client import AsyncTcpClient
 
+from ..ops.system import read_status_mb
 from .corpus import Clip, read_audio
 from .normalize import normalize
 from .run import percentile
@@ -107,13 +108,8 @@ class ServerProcess:
 
     def memory_mb(self) -> dict[str, float]:
         """Resident memory at its peak and now (private and file-backed), in MiB (Linux)."""
-        values: dict[str, float] = {}
-        status = Path(f"/proc/{self.process.pid}/status")
-        for line in status.read_text().splitlines():
-            key, _, rest = line.partition(":")
-            if key in _MEMORY_FIELDS:
-                values[_MEMORY_FIELDS[key]] = round(int(rest.split()[0]) / 1024, 1)
-        return values
+        fields = read_status_mb(_MEMORY_FIELDS, pid=str(self.process.pid))
+        return {_MEMORY_FIELDS[key]: round(value, 1) for key, value in fields.items()}
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,17 +53,26 @@ class SystemReader:
 
 def read_process_memory(root: Path = Path("/"), pid: str = "self") -> ProcessMemory:
     """Resident and peak resident memory (VmRSS, VmHWM) from `/proc/<pid>/status`."""
+    fields = read_status_mb(("VmRSS", "VmHWM"), root, pid)
+    return ProcessMemory(fields.get("VmRSS"), fields.get("VmHWM"))
+
+
+def read_status_mb(
+    keys: Collection[str], root: Path = Path("/"), pid: str = "self"
+) -> dict[str, float]:
+    """The memory fields `keys` of `/proc/<pid>/status` (given there in kB), in MiB; fields
+    that are missing (or a process that is gone, or no /proc) are left out."""
     fields: dict[str, float] = {}
     try:
         text = (root / "proc" / pid / "status").read_text()
     except OSError:
-        return ProcessMemory(None, None)
+        return fields
     for line in text.splitlines():
         key, _, value = line.partition(":")
         parts = value.split()
-        if key in ("VmRSS", "VmHWM") and len(parts) == 2 and parts[1] == "kB":
+        if key in keys and len(parts) == 2 and parts[1] == "kB":
             fields[key] = int(parts[0]) / _KIB_PER_MB
-    return ProcessMemory(fields.get("VmRSS"), fields.get("VmHWM"))
+    return fields
 
 
 def read_load(root: Path = Path("/")) -> float | None:
