@@ -123,7 +123,6 @@ class PipelineStream:
             original = None
             if self._originals is not None:
                 original = np.concatenate([*self._originals, rest])
-                self._originals = []
             if self._denoise is not None:
                 rest = self._timed("denoise", self._denoise.finish, rest).audio
         finally:
