@@ -66,22 +66,17 @@ def align_words(pronunciations: Sequence[Sequence[str]], heard: Sequence[str]) -
     # an insertion, to the word of the expected token before it (a boundary belongs to the word
     # after it; the first word takes insertions at the start).
     while j > 0:
-        here = cost[i][j]
-        if i > 0 and here == cost[i - 1][j - 1] + _substitution(expected[i - 1], heard[j - 1]):
-            _assign(spans, owner, i - 1, heard[j - 1], expected[i - 1])
-            i, j = i - 1, j - 1
+        here, token = cost[i][j], heard[j - 1]
+        word = owner[i - 1] if i > 0 else 0  # of the expected token met or followed
+        if i > 0 and here == cost[i - 1][j - 1] + _substitution(expected[i - 1], token):
+            i -= 1  # a match or a substitution (a boundary only ever meets a boundary)
         elif i > 0 and here == cost[i - 1][j] + _gap(expected[i - 1]):
-            i -= 1
-        else:
-            if heard[j - 1] != BOUNDARY and spans:
-                spans[owner[i - 1] if i > 0 else 0].insert(0, heard[j - 1])
-            j -= 1
+            i -= 1  # an expected token not heard
+            continue
+        j -= 1
+        if token != BOUNDARY and spans:
+            spans[word].insert(0, token)
     return spans
-
-
-def _assign(spans: list[list[str]], owner: list[int], index: int, token: str, ref: str) -> None:
-    if BOUNDARY not in (token, ref):
-        spans[owner[index]].insert(0, token)
 
 
 def _gap(token: str) -> float:
