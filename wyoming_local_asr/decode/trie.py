@@ -86,8 +86,8 @@ class PronunciationTrie:
         if found is None:
             found = self._added_edges.get(key, NO_NODE)
             if found == NO_NODE and node < self._static_nodes:
-                index = bisect_left(self._edge_view, key)
-                if index < len(self._edge_view) and self._edge_view[index] == key:
+                index = _index_of(self._edge_view, key)
+                if index >= 0:
                     found = index + 1
             remember(self.edge_memo, key, found)
         return found
@@ -97,8 +97,8 @@ class PronunciationTrie:
         found = self._word_memo.get(node)
         if found is None:
             found = ()
-            index = bisect_left(self._final_view, node)
-            if index < len(self._final_view) and self._final_view[index] == node:
+            index = _index_of(self._final_view, node)
+            if index >= 0:
                 lo, hi = self._final_starts[index], self._final_starts[index + 1]
                 found = tuple(sorted({int(word) for word in self._final_words[lo:hi]}))
             found += self._added_words.get(node, ())
@@ -160,6 +160,12 @@ class PronunciationTrie:
     def first_tokens(self) -> list[int]:
         """Tokens that can start a word."""
         return [token for token in range(self.stride) if self.child(ROOT, token) != NO_NODE]
+
+
+def _index_of(values: memoryview, key: int) -> int:
+    """Where `key` is in the sorted `values`, -1 if it is not there."""
+    index = bisect_left(values, key)
+    return index if index < len(values) and values[index] == key else -1
 
 
 def _compact(values: NDArray[np.int64]) -> NDArray[np.int64] | NDArray[np.int32]:
