@@ -2,9 +2,9 @@
 
 Chosen by measurement on the 14 real pocketsphinx-testdata clips (46.6 s, one thread;
 `wyoming-local-asr model compare-quantization` reruns it): phoneme error rate against fp32 was
-0.50% for dynamic per-tensor int8, 0.76% for dynamic per-channel and 0.76% for static QDQ
-calibrated on half the clips; all three ran at RTF 0.0031-0.0039 (fp32 0.0040-0.0045), equal
-within the noise of a shared machine. Dynamic per-tensor is the most accurate and needs no
+0.00% for dynamic per-tensor int8, 0.50% for dynamic per-channel and 0.50% for static QDQ
+calibrated on half the clips; all three ran at RTF 0.0012-0.0013 (fp32 0.0016), equal within
+the noise of a shared machine. Dynamic per-tensor is the most accurate and needs no
 calibration audio at build time. The front end and the attention products stay in float.
 """
 
