@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import fcntl
 import os
+import wave
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pytest
+from numpy.typing import NDArray
 
-from wyoming_local_asr.model.build import ensure_default_model
-from wyoming_local_asr.model.paths import DEFAULT_MODEL_NAME
+from wyoming_local_asr.acoustic.paths import DEFAULT_MODEL_NAME
+from wyoming_local_asr.build.default_model import ensure_default_model
+from wyoming_local_asr.build.measure import TESTDATA_DIR, Clip, read_pcm16, testdata_clips
 
 # The data dir (`--data-dir`) the test suites share; the Home Assistant tests use it too.
 TEST_DATA_DIR = Path(__file__).parents[1] / ".cache" / "test-data"
@@ -34,6 +38,54 @@ def default_model_dir() -> Path:
     """The default model, built once into `.cache/test-data/` and reused while it is current."""
     with _exclusive(TEST_DATA_DIR / f".{DEFAULT_MODEL_NAME}.lock"):
         return ensure_default_model(TEST_DATA_DIR, progress=False)
+
+
+# Real recordings (Debian's pocketsphinx-testdata) for the acoustic-model and build tests.
+LIBRIVOX = TESTDATA_DIR / "librivox"
+
+
+@pytest.fixture(scope="session")
+def real_clips() -> list[Clip]:
+    """All 14 clips with transcripts (47 s): raw digits/commands, LibriVox, cards."""
+    clips = testdata_clips()
+    assert len(clips) >= 14, "pocketsphinx-testdata must be installed (scripts/test does it)"
+    return clips
+
+
+@pytest.fixture(scope="session")
+def equivalence_clips() -> list[Clip]:
+    """goforward.raw and two LibriVox readings."""
+    names = [
+        "sense_and_sensibility_01_austen_64kb-0870",
+        "sense_and_sensibility_01_austen_64kb-0880",
+    ]
+    clips = [Clip("goforward.raw", read_pcm16(TESTDATA_DIR / "goforward.raw"))]
+    clips += [Clip(n, read_pcm16(LIBRIVOX / f"{n}.wav")) for n in names]
+    return clips
+
+
+def read_raw(path: Path) -> NDArray[np.float32]:
+    """16-bit little-endian 16 kHz mono raw PCM."""
+    return (np.fromfile(path, dtype="<i2").astype(np.float32) / 32768.0).astype(np.float32)
+
+
+def read_wav(path: Path) -> NDArray[np.float32]:
+    with wave.open(str(path)) as wav:
+        assert (wav.getframerate(), wav.getsampwidth(), wav.getnchannels()) == (16000, 2, 1)
+        pcm = wav.readframes(wav.getnframes())
+    return (np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0).astype(np.float32)
+
+
+@pytest.fixture(scope="session")
+def goforward() -> NDArray[np.float32]:
+    """ "go forward ten meters", 2.8 s."""
+    return read_raw(TESTDATA_DIR / "goforward.raw")
+
+
+@pytest.fixture(scope="session")
+def librivox() -> list[NDArray[np.float32]]:
+    """Five LibriVox readings of Sense and Sensibility, 3-8 s each."""
+    return [read_wav(path) for path in sorted((TESTDATA_DIR / "librivox").glob("*.wav"))]
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -12,8 +12,8 @@ from numpy.typing import NDArray
 
 from wyoming_local_asr.audio.convert import AudioFormat, to_float_mono_16k
 from wyoming_local_asr.audio.denoise import Denoiser
-from wyoming_local_asr.audio.noise import add_noise
 from wyoming_local_asr.audio.vad import Endpointer
+from wyoming_local_asr.evaluation.noise import add_noise
 from wyoming_local_asr.pipeline import Pipeline
 from wyoming_local_asr.recognizer import ModelInfo, Transcription
 

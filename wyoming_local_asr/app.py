@@ -10,12 +10,10 @@ import ssl
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
+from .acoustic.errors import ModelError
 from .asr_service import AsrService, check_language
 from .config import DEFAULT_MODEL, ConfigError, Settings
-from .discovery import ZeroconfAnnouncer, advertised_address
-from .handler import ConnectionPolicy
 from .memory import release_free_memory
-from .model.errors import ModelError
 from .ops.access import AllowList
 from .ops.auth import Authorizer
 from .ops.control import ConfigError as ControlConfigError
@@ -23,9 +21,11 @@ from .ops.identity import server_id
 from .ops.metrics import Metrics
 from .ops.roles import Roles
 from .ops.tls import server_ssl_context
-from .ops.tokens import TokenStore
+from .ops.token_store import TokenStore
 from .recognizer import Recognizer
-from .server import WyomingServer
+from .server.discovery import ZeroconfAnnouncer, advertised_address
+from .server.handler import ConnectionPolicy
+from .server.wyoming_server import WyomingServer
 
 if TYPE_CHECKING:  # aiohttp (about 13 MB) is imported only when the operations API is on
     from .ops.service import OpsServer
@@ -56,7 +56,7 @@ def load_recognizer_for(settings: Settings) -> Recognizer:
 def prepare_model(settings: Settings) -> None:
     """Build the default model on first start; refuse a model directory that is not there."""
     if settings.model == DEFAULT_MODEL:
-        from .model.build import ensure_default_model
+        from .build.default_model import ensure_default_model
 
         ensure_default_model(settings.data_dir)
     elif not settings.model_dir.is_dir():

@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 import voluptuous as vol
 import yaml
 
-from .config_values import FILE_ONLY, VALIDATORS
+from .config_validators import FILE_ONLY, VALIDATORS
 
 ENV_PREFIX = "LOCAL_ASR_"
 DEFAULT_URI = "tcp://0.0.0.0:10300"

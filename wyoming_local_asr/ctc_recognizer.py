@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from .decode.build_data import load_language_model
+from .acoustic.runner import OnnxAcousticModel
+from .build.decoder_files import load_language_model
 from .decode.decoder import DecoderOptions, WordDecoder
 from .decode.text_tokens import greedy_text
-from .model.runner import OnnxAcousticModel
 from .recognizer import ModelInfo, Transcription
 
 

@@ -9,7 +9,7 @@ import pytest
 from numpy.typing import NDArray
 
 from wyoming_local_asr.audio.denoise import FRAME_SECONDS, Denoised, Denoiser
-from wyoming_local_asr.audio.noise import add_noise
+from wyoming_local_asr.evaluation.noise import add_noise
 
 RATE = 16000
 # goforward.raw: background until 0.5 s, "go forward ten meters" from 0.5 s to 2.4 s.

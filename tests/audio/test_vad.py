@@ -7,8 +7,8 @@ import pytest
 from numpy.typing import NDArray
 
 from wyoming_local_asr.audio.denoise import Denoiser
-from wyoming_local_asr.audio.noise import add_noise
 from wyoming_local_asr.audio.vad import Endpointer, SpeechSegment
+from wyoming_local_asr.evaluation.noise import add_noise
 
 RATE = 16000
 # Where the words of goforward.raw are: the first and last 10 ms frames within 25 dB of its

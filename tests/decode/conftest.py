@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from wyoming_local_asr.decode.tokens import TokenTable
+from wyoming_local_asr.decode.phoneme_tokens import TokenTable
 
 TESTDATA = Path("/usr/share/pocketsphinx/test/data")
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from wyoming_local_asr.decode.tokens import TokenTable
+from wyoming_local_asr.decode.phoneme_tokens import TokenTable
 
 
 class BigramLM:

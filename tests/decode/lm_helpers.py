@@ -5,9 +5,9 @@ from __future__ import annotations
 import fcntl
 from pathlib import Path
 
+from wyoming_local_asr.build.pocketsphinx_files import english_lm_path
+from wyoming_local_asr.build.sphinx_trie import read_sphinx_trie
 from wyoming_local_asr.decode.ngram_tables import VOCABULARY_FILE, tables_from_trigrams
-from wyoming_local_asr.decode.pocketsphinx_files import english_lm_path
-from wyoming_local_asr.decode.sphinx_trie import read_sphinx_trie
 
 CACHE = Path(__file__).parents[2] / ".cache" / "test-lm"
 
@@ -15,8 +15,8 @@ CACHE = Path(__file__).parents[2] / ".cache" / "test-lm"
 def general_lm_dir() -> Path:
     """`<cache>/general`, rebuilt when the source model or the table code is newer."""
     target = CACHE / "general"
-    code = Path(read_sphinx_trie.__code__.co_filename).parent
-    sources = [english_lm_path(), code / "sphinx_trie.py", code / "ngram_tables.py"]
+    code = [read_sphinx_trie.__code__.co_filename, tables_from_trigrams.__code__.co_filename]
+    sources = [english_lm_path(), *map(Path, code)]
     CACHE.mkdir(parents=True, exist_ok=True)
     with (CACHE / ".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)

@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 
 from wyoming_local_asr.decode.beam_search import BeamSearch, Frame, SearchOptions
 from wyoming_local_asr.decode.lexicon import Lexicon
-from wyoming_local_asr.decode.tokens import TokenTable
+from wyoming_local_asr.decode.phoneme_tokens import TokenTable
 
 TABLE = TokenTable(["a", "b", "k", "t", "<wb>", "<blank>"])
 BLANK, BOUNDARY = TABLE.blank_id, TABLE.word_boundary_id

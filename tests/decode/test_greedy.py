@@ -1,7 +1,7 @@
 import numpy as np
 
 from wyoming_local_asr.decode.greedy import greedy_phonemes, greedy_token_ids
-from wyoming_local_asr.decode.tokens import TokenTable
+from wyoming_local_asr.decode.phoneme_tokens import TokenTable
 
 TABLE = TokenTable(["h", "i", "w", "<wb>", "<blank>"])
 

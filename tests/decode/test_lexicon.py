@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from wyoming_local_asr.decode.lexicon import Lexicon, g2p_pronouncer
-from wyoming_local_asr.decode.tokens import TokenTable
+from wyoming_local_asr.decode.phoneme_tokens import TokenTable
 from wyoming_local_asr.decode.trie import NO_NODE
 
 TABLE = TokenTable(["a", "b", "d", "g", "ɡ", "o", "oʊ", "t", "̪", " ", "<wb>", "<blank>"])

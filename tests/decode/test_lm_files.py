@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from wyoming_local_asr.decode.build_data import (
+from wyoming_local_asr.build.decoder_files import (
     COMMAND_SENTENCES_FILE,
     LEXICON_FILE,
     LM_CONFIG_FILE,
@@ -17,9 +17,9 @@ from wyoming_local_asr.decode.build_data import (
     load_language_model,
     write_decoder_files,
 )
+from wyoming_local_asr.build.learned_variants import read_variants
+from wyoming_local_asr.build.lexicon_build import PACKAGED_LEXICON
 from wyoming_local_asr.decode.language_model import LanguageModel
-from wyoming_local_asr.decode.learned_variants import read_variants
-from wyoming_local_asr.decode.lexicon_build import PACKAGED_LEXICON
 
 pytest.importorskip("pocketsphinx")
 pytest.importorskip("hassil")

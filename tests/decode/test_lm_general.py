@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from lm_helpers import general_lm_dir
 
+from wyoming_local_asr.build.pocketsphinx_files import english_lm_path, lm_vocabulary
+from wyoming_local_asr.build.sphinx_trie import TO_NATURAL_LOG, TrigramArrays, read_sphinx_trie
 from wyoming_local_asr.decode.ngram_lm import NgramLanguageModel
 from wyoming_local_asr.decode.ngram_tables import NgramTables
-from wyoming_local_asr.decode.pocketsphinx_files import english_lm_path, lm_vocabulary
-from wyoming_local_asr.decode.sphinx_trie import TO_NATURAL_LOG, TrigramArrays, read_sphinx_trie
 
 pocketsphinx = pytest.importorskip("pocketsphinx")
 

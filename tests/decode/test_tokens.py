@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from wyoming_local_asr.decode.tokens import TokenTable, is_phoneme, normalize_phoneme
+from wyoming_local_asr.decode.phoneme_tokens import TokenTable, is_phoneme, normalize_phoneme
 
 TOKENS = ["<pad>", " ", "a", "g", "ɡ", "t͡ʃ", "̪", "ʰ", "kʰ", "˥", "<wb>", "<blank>"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from wyoming_local_asr.decode.number_words import cardinal, ordinal, spoken_integer
 from wyoming_local_asr.evaluation.normalize import normalize, normalize_words
-from wyoming_local_asr.evaluation.number_words import cardinal, ordinal, spoken_integer
 
 
 @pytest.mark.parametrize(

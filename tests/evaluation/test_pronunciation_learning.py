@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from wyoming_local_asr.build.learned_variants import known_pronunciations, read_variants
 from wyoming_local_asr.cli import main
-from wyoming_local_asr.decode.learned_variants import known_pronunciations, read_variants
 from wyoming_local_asr.evaluation.commands import command_sentences
 from wyoming_local_asr.evaluation.corpus import write_wav
 from wyoming_local_asr.evaluation.pronunciation_learning import (

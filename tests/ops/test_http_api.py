@@ -21,7 +21,7 @@ from wyoming_local_asr.ops.metrics import Metrics
 from wyoming_local_asr.ops.roles import Roles
 from wyoming_local_asr.ops.service import OpsServer
 from wyoming_local_asr.ops.system import SystemReader
-from wyoming_local_asr.ops.tokens import TokenStore
+from wyoming_local_asr.ops.token_store import TokenStore
 from wyoming_local_asr.recognizer import ModelInfo
 
 MODEL = ModelInfo(

@@ -18,7 +18,7 @@ from wyoming_local_asr.ops.metrics import Metrics
 from wyoming_local_asr.ops.roles import Roles
 from wyoming_local_asr.ops.service import OpsServer
 from wyoming_local_asr.ops.tls import server_ssl_context
-from wyoming_local_asr.ops.tokens import TokenStore
+from wyoming_local_asr.ops.token_store import TokenStore
 from wyoming_local_asr.recognizer import ModelInfo
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from wyoming_local_asr.cli import main
-from wyoming_local_asr.ops.tokens import TokenStore
+from wyoming_local_asr.ops.token_store import TokenStore
 
 
 def test_create_list_revoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from wyoming_local_asr.ops.auth import Authorizer, Outcome, bearer_token
 from wyoming_local_asr.ops.roles import Roles
-from wyoming_local_asr.ops.tokens import TokensFileError, TokenStore
+from wyoming_local_asr.ops.token_store import TokensFileError, TokenStore
 
 
 def test_create_verify_revoke(tmp_path: Path) -> None:

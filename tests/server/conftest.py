@@ -10,8 +10,8 @@ import pytest
 from server_helpers import GOFORWARD, TEST_SETTINGS, ServerFactory, WordClockRecognizer
 
 from wyoming_local_asr.asr_service import AsrService
-from wyoming_local_asr.handler import ConnectionPolicy
-from wyoming_local_asr.server import WyomingServer
+from wyoming_local_asr.server.handler import ConnectionPolicy
+from wyoming_local_asr.server.wyoming_server import WyomingServer
 
 
 @pytest.fixture

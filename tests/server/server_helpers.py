@@ -23,7 +23,7 @@ from wyoming.event import Event, async_read_event
 
 from wyoming_local_asr.config import Settings
 from wyoming_local_asr.recognizer import SAMPLE_RATE, ModelInfo, Transcription
-from wyoming_local_asr.server import WyomingServer
+from wyoming_local_asr.server.wyoming_server import WyomingServer
 
 GOFORWARD = Path("/usr/share/pocketsphinx/test/data/goforward.raw")
 CHUNK_SAMPLES = 1024

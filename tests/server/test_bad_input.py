@@ -22,10 +22,10 @@ from wyoming.error import Error
 from wyoming.event import Event
 
 from wyoming_local_asr.recognizer import Transcription
-from wyoming_local_asr.server import WyomingServer
+from wyoming_local_asr.server.wyoming_server import WyomingServer
 
 # Log records of the server's handler (one per bad input).
-HANDLER_LOGGER = "wyoming_local_asr.handler"
+HANDLER_LOGGER = "wyoming_local_asr.server.handler"
 
 
 def error_of(event: Event | None) -> Error:

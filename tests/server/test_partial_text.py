@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wyoming_local_asr.partial_text import PartialText, normalize
+from wyoming_local_asr.server.partial_text import PartialText, normalize
 
 # The real model's hypotheses on goforward.raw cut after 0.75, 1.0, ... 2.0 s: early words
 # change as later ones are heard.

@@ -11,7 +11,7 @@ from wyoming.asr import Transcribe
 from wyoming_local_asr.ops.access import AllowList
 from wyoming_local_asr.ops.auth import Authorizer
 from wyoming_local_asr.ops.roles import Roles
-from wyoming_local_asr.ops.tokens import TokenStore
+from wyoming_local_asr.ops.token_store import TokenStore
 
 
 async def test_client_outside_the_allowed_networks_is_refused(

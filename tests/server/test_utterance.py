@@ -12,7 +12,7 @@ from server_helpers import TEST_SETTINGS, WordClockRecognizer
 
 from wyoming_local_asr.asr_service import AsrService
 from wyoming_local_asr.audio.convert import AudioFormat
-from wyoming_local_asr.utterance import Utterance
+from wyoming_local_asr.server.utterance import Utterance
 
 MONO_16K = AudioFormat(16000, 2, 1)
 CHUNK = 2048  # bytes: 64 ms, as Home Assistant sends them

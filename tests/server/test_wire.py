@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from wyoming_local_asr.wire import ProtocolError, read_event
+from wyoming_local_asr.server.wire import ProtocolError, read_event
 
 
 def stream(data: bytes) -> asyncio.StreamReader:

@@ -8,9 +8,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from ..acoustic.paths import INT8_FILE
 from ..evaluation.bench import run_bench, to_markdown, write_report
 from ..evaluation.real_corpus import build_real_corpus
-from ..model.paths import INT8_FILE
 from .system_options import add_model_arguments, resolve_model_dir
 
 

@@ -7,8 +7,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..audio.noise import NOISE_KINDS
 from ..evaluation.corpus import CorpusError
+from ..evaluation.noise import NOISE_KINDS
 from ..evaluation.real_corpus import DEFAULT_DATA_DIR, build_real_corpus
 from ..evaluation.synth import DEFAULT_VOICES, VOICES, SynthesisError
 

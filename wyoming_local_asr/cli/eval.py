@@ -7,8 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from ..audio.noise import NOISE_KINDS
 from ..evaluation.corpus import CorpusError, load_corpus
+from ..evaluation.noise import NOISE_KINDS
 from ..evaluation.report import format_clip_table, format_summary, to_json
 from ..evaluation.run import NoiseSettings, evaluate
 from ..evaluation.systems import load_system

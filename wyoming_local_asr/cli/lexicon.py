@@ -19,14 +19,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..decode.learned_variants import (
+from ..build.learned_variants import (
     COMMON_WORDS,
     LEARNED_LEXICON,
     known_pronunciations,
     write_variants,
 )
-from ..decode.lexicon_build import PACKAGED_LEXICON, ordered_words, run_g2p, write_lexicon
-from ..decode.pocketsphinx_files import frequent_words
+from ..build.lexicon_build import PACKAGED_LEXICON, ordered_words, run_g2p, write_lexicon
+from ..build.pocketsphinx_files import frequent_words
 from .system_options import add_model_arguments, spec_from_args
 
 _LOGGER = logging.getLogger(__name__)

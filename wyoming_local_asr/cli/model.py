@@ -6,17 +6,23 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..model.build import build_default_model, ensure_default_model, is_current
-from ..model.card import render_markdown
-from ..model.errors import ModelError
-from ..model.paths import CARD_JSON, CARD_MARKDOWN, DEFAULT_MODEL_NAME, default_data_dir, model_dir
-from ..model.registry import (
+from ..acoustic.card import render_markdown
+from ..acoustic.errors import ModelError
+from ..acoustic.paths import (
+    CARD_JSON,
+    CARD_MARKDOWN,
+    DEFAULT_MODEL_NAME,
+    default_data_dir,
+    model_dir,
+)
+from ..acoustic.registry import (
     card_from_manifest,
     installed_models,
     load_manifest,
     resolve_model,
     verify_model,
 )
+from ..build.default_model import build_default_model, ensure_default_model, is_current
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -95,7 +101,7 @@ def _card(args: argparse.Namespace) -> int:
 
 
 def _compare_quantization(args: argparse.Namespace) -> int:
-    from ..model.quantization_study import print_study
+    from ..build.quantization_study import print_study
 
     return print_study()
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import DEFAULT_MODEL, DEFAULT_URI, Settings, load_settings
-from ..config_values import DEFAULT_OPS_PORT, DEVICES, VALIDATORS
+from ..config_validators import DEFAULT_OPS_PORT, DEVICES, VALIDATORS
 
 _S = argparse.SUPPRESS
 

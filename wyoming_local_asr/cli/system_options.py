@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..acoustic.paths import DEFAULT_MODEL_NAME, default_data_dir, model_dir
 from ..evaluation.systems import RECOGNIZERS, SystemSpec
-from ..model.paths import DEFAULT_MODEL_NAME, default_data_dir, model_dir
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:

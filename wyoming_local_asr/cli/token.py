@@ -9,7 +9,7 @@ from typing import Any
 
 from ..config import ConfigError, load_settings
 from ..ops.roles import Roles
-from ..ops.tokens import TokensFileError, TokenStore
+from ..ops.token_store import TokensFileError, TokenStore
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

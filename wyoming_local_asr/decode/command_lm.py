@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 
-from .command_corpus import (
+from .command_words import (
     AREA,
     DEFAULT_AREAS,
     DEFAULT_FLOORS,

@@ -17,7 +17,7 @@ from .frames import FrameBuilder, FrameOptions
 from .greedy import greedy_phonemes
 from .language_model import LanguageModel
 from .lexicon import Lexicon, Pronouncer, g2p_pronouncer
-from .tokens import TokenTable
+from .phoneme_tokens import TokenTable
 
 _WORD = re.compile(r"[\w']+")
 

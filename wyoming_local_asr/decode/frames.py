@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .beam_search import Frame
-from .tokens import TokenTable
+from .phoneme_tokens import TokenTable
 
 
 @dataclass(frozen=True)

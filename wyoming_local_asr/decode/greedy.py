@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from .tokens import TokenTable
+from .phoneme_tokens import TokenTable
 
 
 def greedy_token_ids(logprobs: NDArray[np.float32], blank_id: int) -> list[int]:

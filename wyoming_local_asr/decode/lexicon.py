@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .tokens import TokenTable, is_phoneme
+from .phoneme_tokens import TokenTable, is_phoneme
 from .trie import PronunciationTrie
 
 _LOGGER = logging.getLogger(__name__)

@@ -28,7 +28,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from .sphinx_trie import TrigramArrays
+from ..build.sphinx_trie import TrigramArrays
 
 VOCABULARY_FILE = "vocabulary.txt"
 WORD_BITS = 16

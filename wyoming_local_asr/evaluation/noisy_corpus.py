@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from ..audio.noise import NoiseKind, add_noise
 from .corpus import Clip, load_corpus, read_audio, write_clip, write_manifest
+from .noise import NoiseKind, add_noise
 from .real_corpus import DEFAULT_DATA_DIR
 
 BABBLE_SOURCES = ("librivox/*.wav", "numbers.raw", "something.raw")

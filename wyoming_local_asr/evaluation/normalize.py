@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from .number_words import cardinal, digits, ordinal, spoken_integer
+from ..decode.number_words import cardinal, digits, ordinal, spoken_integer
 
 ABBREVIATIONS = {
     "mr": "mister",

@@ -1,4 +1,4 @@
-"""The data behind the learned pronunciation variants (`decode/learned_variants.py`).
+"""The data behind the learned pronunciation variants (`build/learned_variants.py`).
 
 Held out from the evaluation twice over: the sentences are Home Assistant commands that the
 evaluation's command corpus does not contain, and the voices are the TTS voices it does not
@@ -13,9 +13,9 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from ..decode.command_corpus import normalize_sentence
-from ..decode.learned_variants import BOUNDARY, VariantCounts
-from ..decode.lexicon_build import normalize_phonemes
+from ..build.learned_variants import BOUNDARY, VariantCounts
+from ..build.lexicon_build import normalize_phonemes
+from ..decode.command_words import normalize_sentence
 from ..pipeline import Pipeline
 from ..progress import Progress
 from .commands import command_sentences

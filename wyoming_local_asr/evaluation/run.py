@@ -12,10 +12,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..audio.noise import NoiseKind
 from ..pipeline import Pipeline
 from ..progress import Progress
 from .corpus import RAW_FORMAT, Clip, PcmAudio, float_to_int16, read_audio
+from .noise import NoiseKind
 from .noisy_corpus import noisy
 from .normalize import normalize
 from .wer import ErrorCounts, char_errors, word_errors

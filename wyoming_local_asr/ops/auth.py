@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass
 
 from .roles import Roles
-from .tokens import TokenRecord, TokenStore
+from .token_store import TokenRecord, TokenStore
 
 
 class Outcome(enum.Enum):

@@ -1,0 +1,1 @@
+"""The acoustic model at run time: ONNX session, providers, chunking, model cards."""

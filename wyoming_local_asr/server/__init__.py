@@ -1,0 +1,1 @@
+"""The Wyoming protocol side of the server: reader, handler, utterances, discovery."""

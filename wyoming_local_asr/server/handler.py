@@ -1,0 +1,283 @@
+"""One client connection: Wyoming events in, `info`/`transcript`/`error` events out.
+
+Protocol per utterance: optional `transcribe` (language, context), `audio-start`,
+`audio-chunk`s, `audio-stop` -> `transcript`. A client that sent `transcribe` also gets the
+streaming events Wyoming defines for servers that advertise `supports_transcript_streaming`:
+`transcript-start`, `transcript-chunk`s (partial text while audio is still arriving; all chunks
+concatenate to the final text), `transcript`, `transcript-stop`. Clients that only know
+`transcript` (Home Assistant's) ignore the others. `context: {"streaming": false}` turns them
+off.
+
+Anything wrong gets one `error` event (text + code) and one log line. The connection goes on,
+except when the stream cannot be followed any more, and at the `audio-stop` of an utterance
+that was refused or failed: no transcript will come, and closing tells every client so (Home
+Assistant 2025.4 ignores `error` events and would otherwise wait for a transcript for ever).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from wyoming.asr import Transcribe, Transcript, TranscriptChunk, TranscriptStart, TranscriptStop
+from wyoming.audio import AudioChunk, AudioStart, AudioStop
+from wyoming.error import Error
+from wyoming.event import Event, async_write_event
+from wyoming.info import Describe
+from wyoming.ping import Ping, Pong
+
+from ..asr_service import AsrService
+from ..audio.convert import AudioFormat, AudioFormatError
+from ..config import MAX_EVENT_BYTES
+from ..ops.access import AllowList
+from ..ops.auth import Authorizer
+from ..ops.metrics import Metrics
+from ..ops.roles import TRANSCRIBE
+from .info_event import PROGRAM_NAME, info_event
+from .partial_text import normalize
+from .utterance import Utterance
+from .wire import ProtocolError, read_event
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class ClientError(Exception):
+    """A request this server refuses; becomes an `error` event."""
+
+    def __init__(self, code: str, message: str, *, close: bool = False) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        # True when the client now waits for a transcript that will never come.
+        self.close = close
+
+
+@dataclass(frozen=True)
+class ConnectionPolicy:
+    """What every connection of a server shares: who may connect, who may transcribe, the
+    largest event accepted, and where utterances are counted."""
+
+    metrics: Metrics | None = None
+    allow_list: AllowList | None = None
+    authorizer: Authorizer | None = None
+    max_event_bytes: int = MAX_EVENT_BYTES
+
+
+class ConnectionHandler:
+    """Reads one client's events until it disconnects, a fatal error, or the server stops."""
+
+    def __init__(
+        self,
+        service: AsrService,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        policy: ConnectionPolicy | None = None,
+    ) -> None:
+        self.service = service
+        self.reader = reader
+        self.writer = writer
+        policy = policy or ConnectionPolicy()
+        self.metrics = policy.metrics
+        self.allow_list = policy.allow_list
+        self.authorizer = policy.authorizer
+        self.max_event_bytes = policy.max_event_bytes
+        self.peer = _peer_address(writer)
+        self.name = f"{self.peer or 'local'}"
+        self._write_lock = asyncio.Lock()
+        self._request: Transcribe | None = None
+        self._authorized = False
+        self._utterance: Utterance | None = None
+        # After a refused utterance: drop its audio silently until `audio-stop`.
+        self._discarding = False
+
+    async def run(self) -> None:
+        try:
+            if self.allow_list is not None and not self.allow_list.allows(self.peer):
+                _LOGGER.warning("Refused client %s: not in --allow-network", self.name)
+                await self.send_error("forbidden", "your address is not allowed")
+                return
+            await self._read_events()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            self._drop_utterance("client disconnected mid-utterance")
+            self.writer.close()
+
+    async def _read_events(self) -> None:
+        while True:
+            try:
+                event = await read_event(self.reader, self.max_event_bytes)
+            except ProtocolError as error:
+                _LOGGER.warning("Client %s: %s", self.name, error.message)
+                await self.send_error(error.code, error.message)
+                if error.fatal:
+                    return
+                continue
+            if event is None:
+                return
+            try:
+                if not await self._handle(event):
+                    return
+            except ClientError as error:
+                _LOGGER.warning("Client %s: %s", self.name, error.message)
+                await self.send_error(error.code, error.message)
+                if error.close:
+                    return
+
+    async def _handle(self, event: Event) -> bool:
+        """Act on one event; False ends the connection."""
+        if AudioChunk.is_type(event.type):
+            self._on_chunk(event)
+        elif AudioStart.is_type(event.type):
+            await self._on_start(event)
+        elif AudioStop.is_type(event.type):
+            return await self._on_stop()
+        elif Transcribe.is_type(event.type):
+            await self._on_transcribe(event)
+        elif Describe.is_type(event.type):
+            await self.write(info_event(self.service.engine.recognizer.info))
+        elif Ping.is_type(event.type):
+            await self.write(Pong(text=event.data.get("text")).event())
+        elif event.type == "select-program":
+            if event.data.get("name") != PROGRAM_NAME:
+                raise ClientError("unknown-program", f"no program named {event.data.get('name')!r}")
+        else:
+            raise ClientError("unknown-event", f"unknown event type {event.type!r}")
+        return True
+
+    async def _on_transcribe(self, event: Event) -> None:
+        request = Transcribe.from_event(event)
+        self._request = request
+        if self.service.settings.require_token:
+            self._authorized = await self._token_allows(request.context)
+            if not self._authorized:
+                self._discarding = True
+                raise ClientError("unauthorized", "a valid token is required to transcribe")
+
+    async def _token_allows(self, context: Any) -> bool:
+        token = context.get("token") if isinstance(context, dict) else None
+        if self.authorizer is None or not isinstance(token, str):
+            return False
+        decision = await self.service.run_blocking(self.authorizer.check, token, TRANSCRIBE)
+        if not decision.allowed:
+            _LOGGER.warning("Client %s: transcribe refused: %s", self.name, decision.reason)
+        return decision.allowed
+
+    async def _on_start(self, event: Event) -> None:
+        self._drop_utterance("a new audio-start replaced an unfinished utterance")
+        self._discarding = True
+        if self.service.settings.require_token and not self._authorized:
+            if self._request is not None:
+                return  # already answered at `transcribe`
+            raise ClientError("unauthorized", "a valid token is required to transcribe")
+        missing = [key for key in ("rate", "width", "channels") if key not in event.data]
+        if missing:
+            raise ClientError("bad-audio-format", f"audio-start without {', '.join(missing)}")
+        try:
+            fmt = AudioFormat(event.data["rate"], event.data["width"], event.data["channels"])
+        except AudioFormatError as error:
+            raise ClientError("bad-audio-format", str(error)) from None
+        request, self._request = self._request, None
+        self._discarding = False
+        self._utterance = Utterance(
+            self.service,
+            self,
+            fmt,
+            streaming=_wants_streaming(request),
+            language=request.language if request and request.language else None,
+        )
+
+    def _on_chunk(self, event: Event) -> None:
+        if self._discarding:
+            return
+        utterance = self._utterance
+        if utterance is None:
+            self._discarding = True
+            raise ClientError("no-audio-start", "audio-chunk before audio-start")
+        utterance.add(event.payload or b"")
+        limit = utterance.engine.settings.max_utterance_seconds
+        if utterance.seconds > limit:
+            self._record(utterance.seconds, {}, 0.0, ok=False)
+            self._drop_utterance("")
+            self._discarding = True
+            raise ClientError(
+                "utterance-too-long", f"the utterance is longer than the limit of {limit:g} s"
+            )
+
+    async def _on_stop(self) -> bool:
+        if self._discarding:
+            # The utterance was refused with an error: no transcript follows, so close, or a
+            # client that ignores `error` (Home Assistant 2025.4) would wait for ever.
+            self._discarding = False
+            return False
+        utterance, self._utterance = self._utterance, None
+        if utterance is None:
+            raise ClientError("no-audio-start", "audio-stop before audio-start", close=True)
+        await self._finish(utterance)
+        return True
+
+    async def _finish(self, utterance: Utterance) -> None:
+        stopped = time.perf_counter()
+        try:
+            result = await utterance.finish()
+        except Exception:
+            _LOGGER.exception("Client %s: transcription failed", self.name)
+            self._record(utterance.seconds, {}, time.perf_counter() - stopped, ok=False)
+            raise ClientError("transcription-failed", "the recognizer failed", close=True) from None
+        text = normalize(result.text)
+        language = utterance.language or utterance.engine.settings.language
+        if utterance.streaming:
+            await utterance.send_final_chunk(text)
+        await self.write(Transcript(text=text, language=language).event())
+        if utterance.streaming:
+            await self.write(TranscriptStop().event())
+        self._record(result.audio_seconds, result.timings, time.perf_counter() - stopped, ok=True)
+        _LOGGER.debug("Client %s: %r (%.2f s audio)", self.name, text, result.audio_seconds)
+
+    def _record(
+        self, audio_seconds: float, timings: dict[str, float], latency: float, *, ok: bool
+    ) -> None:
+        if self.metrics is not None:
+            self.metrics.record(audio_seconds, timings, latency, ok)
+
+    def _drop_utterance(self, reason: str) -> None:
+        utterance, self._utterance = self._utterance, None
+        if utterance is None:
+            return
+        utterance.cancel()
+        if reason:
+            _LOGGER.info("Client %s: %s, audio dropped", self.name, reason)
+
+    async def write(self, event: Event) -> None:
+        async with self._write_lock:
+            await async_write_event(event, self.writer)
+
+    async def send_error(self, code: str, message: str) -> None:
+        if self.writer.is_closing():
+            return
+        with contextlib.suppress(ConnectionError):
+            await self.write(Error(text=message, code=code).event())
+
+    async def send_transcript_start(self, language: str) -> None:
+        await self.write(TranscriptStart(language=language).event())
+
+    async def send_chunk(self, text: str) -> None:
+        await self.write(TranscriptChunk(text=text).event())
+
+
+def _wants_streaming(request: Transcribe | None) -> bool:
+    if request is None:
+        return False
+    context = request.context if isinstance(request.context, dict) else {}
+    return context.get("streaming", True) is not False
+
+
+def _peer_address(writer: asyncio.StreamWriter) -> str | None:
+    peer = writer.get_extra_info("peername")
+    if isinstance(peer, tuple) and peer:
+        return str(peer[0])
+    return None

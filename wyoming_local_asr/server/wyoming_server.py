@@ -1,0 +1,103 @@
+"""The asyncio Wyoming server: listens on tcp:// or unix://, one handler task per client."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import ssl
+from pathlib import Path
+from urllib.parse import urlparse
+
+from ..asr_service import AsrService
+from .handler import ConnectionHandler, ConnectionPolicy
+from .wire import MAX_HEADER_BYTES
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class WyomingServer:
+    """Serves many clients at once; blocking work runs on the service's worker threads."""
+
+    def __init__(
+        self,
+        service: AsrService,
+        uri: str,
+        policy: ConnectionPolicy | None = None,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self.service = service
+        self.uri = uri
+        self.policy = policy or ConnectionPolicy()
+        self.ssl_context = ssl_context
+        self._server: asyncio.Server | None = None
+        self._unix_path: Path | None = None
+        self._handlers: dict[asyncio.Task[None], ConnectionHandler] = {}
+
+    @property
+    def port(self) -> int | None:
+        """The bound TCP port (the real one when the URI asked for port 0)."""
+        if self._server is None or self._unix_path is not None:
+            return None
+        for sock in self._server.sockets:
+            return int(sock.getsockname()[1])
+        return None
+
+    @property
+    def connection_count(self) -> int:
+        return len(self._handlers)
+
+    async def start(self) -> None:
+        parsed = urlparse(self.uri)
+        if parsed.scheme == "unix":
+            self._unix_path = Path(parsed.netloc + parsed.path)
+            self._unix_path.unlink(missing_ok=True)
+            self._server = await asyncio.start_unix_server(
+                self._on_client, path=self._unix_path, limit=MAX_HEADER_BYTES, ssl=self.ssl_context
+            )
+        elif parsed.scheme == "tcp" and parsed.hostname is not None and parsed.port is not None:
+            self._server = await asyncio.start_server(
+                self._on_client,
+                host=parsed.hostname,
+                port=parsed.port,
+                limit=MAX_HEADER_BYTES,
+                ssl=self.ssl_context,
+                ssl_handshake_timeout=10.0 if self.ssl_context else None,
+            )
+        else:
+            raise ValueError(f"cannot listen on {self.uri!r}: use tcp://HOST:PORT or unix://PATH")
+        self.service.wyoming_port = self.port
+        where = str(self._unix_path) if self._unix_path else f"{parsed.hostname}:{self.port}"
+        _LOGGER.info("Wyoming server on %s%s", where, " (TLS)" if self.ssl_context else "")
+
+    async def stop(self, grace_seconds: float = 5.0) -> None:
+        """Stop accepting clients, let utterances in flight finish for a moment, then close."""
+        if self._server is not None:
+            self._server.close()
+        for handler in list(self._handlers.values()):
+            handler.reader.feed_eof()
+        tasks = list(self._handlers)
+        if tasks:
+            _done, pending = await asyncio.wait(tasks, timeout=grace_seconds)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        if self._server is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._server.wait_closed(), timeout=grace_seconds)
+            self._server = None
+        if self._unix_path is not None:
+            self._unix_path.unlink(missing_ok=True)
+
+    async def _on_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        handler = ConnectionHandler(self.service, reader, writer, self.policy)
+        task = asyncio.current_task()
+        assert task is not None
+        self._handlers[task] = handler
+        try:
+            await handler.run()
+        except Exception:
+            _LOGGER.exception("Client %s: unexpected error", handler.name)
+        finally:
+            self._handlers.pop(task, None)
