@@ -7,9 +7,12 @@ import contextlib
 import logging
 import signal
 import ssl
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
+from .acoustic.default_model import is_current
 from .acoustic.errors import ModelError
 from .asr_service import AsrService, check_language
 from .config import DEFAULT_MODEL, ConfigError, Settings
@@ -53,12 +56,23 @@ def load_recognizer_for(settings: Settings) -> Recognizer:
     return recognizer
 
 
-def prepare_model(settings: Settings) -> None:
-    """Build the default model on first start; refuse a model directory that is not there."""
-    if settings.model == DEFAULT_MODEL:
-        from .build.default_model import ensure_default_model
+# Builds the default model into a data dir (blocking). The server never imports the build
+# wing: `serve` passes it in (`cli/serve.py`).
+ModelBuilder = Callable[[Path], object]
 
-        ensure_default_model(settings.data_dir)
+
+def prepare_model(settings: Settings, build: ModelBuilder | None = None) -> None:
+    """Build the default model with `build` when it is missing or outdated; refuse a model
+    directory that is not there."""
+    if settings.model == DEFAULT_MODEL:
+        if is_current(settings.model_dir):
+            return
+        if build is None:
+            raise StartupError(
+                f"the default model in {settings.model_dir} is missing or outdated: "
+                "run `wyoming-local-asr model build`"
+            )
+        build(settings.data_dir)
     elif not settings.model_dir.is_dir():
         raise ConfigError(f"invalid value for --model: no model directory {settings.model_dir}")
 
@@ -66,8 +80,9 @@ def prepare_model(settings: Settings) -> None:
 class Application:
     """Everything one `serve` runs, started and stopped together."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, build_model: ModelBuilder | None = None) -> None:
         self.settings = settings
+        self.build_model = build_model
         self.metrics = Metrics()
         self.authorizer = Authorizer(
             Roles.from_config(dict(settings.roles)), TokenStore(settings.tokens_path)
@@ -81,7 +96,7 @@ class Application:
         """Load the model, then listen. Raises ConfigError or StartupError."""
         settings = self.settings
         ssl_context = _ssl_context(settings)
-        recognizer = await _load_model(settings)
+        recognizer = await _load_model(settings, self.build_model)
         self.service = AsrService(settings, recognizer, loader=load_recognizer_for)
         self.server = WyomingServer(
             self.service,
@@ -145,11 +160,11 @@ class Application:
             self.service.shutdown()
 
 
-async def _load_model(settings: Settings) -> Recognizer:
+async def _load_model(settings: Settings, build: ModelBuilder | None) -> Recognizer:
     try:
-        await asyncio.to_thread(prepare_model, settings)
+        await asyncio.to_thread(prepare_model, settings, build)
         recognizer = await asyncio.to_thread(load_recognizer_for, settings)
-    except ConfigError:
+    except (ConfigError, StartupError):
         raise
     except ModelError as error:
         raise StartupError(f"cannot load model {settings.model}: {error}") from None
@@ -165,11 +180,15 @@ async def _load_model(settings: Settings) -> Recognizer:
     return recognizer
 
 
-async def run_server(settings: Settings, stop: asyncio.Event | None = None) -> None:
+async def run_server(
+    settings: Settings,
+    stop: asyncio.Event | None = None,
+    build_model: ModelBuilder | None = None,
+) -> None:
     """Serve until SIGTERM/SIGINT (or `stop` is set). Raises ConfigError or StartupError."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
-    app = Application(settings)
+    app = Application(settings, build_model)
     try:
         await app.start()
         for signum in (signal.SIGTERM, signal.SIGINT):

@@ -15,8 +15,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .acoustic.runner import OnnxAcousticModel
-from .build.decoder_files import load_language_model
 from .decode.decoder import DecoderOptions, WordDecoder
+from .decode.lm_files import load_language_model
 from .decode.text_tokens import greedy_text
 from .recognizer import ModelInfo, Transcription
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from wyoming_local_asr.acoustic.card import load_card, sha256_of
+from wyoming_local_asr.acoustic.default_model import is_current
 from wyoming_local_asr.acoustic.paths import (
     CARD_JSON,
     CARD_MARKDOWN,
@@ -18,9 +19,10 @@ from wyoming_local_asr.acoustic.paths import (
     TOKENS_FILE,
 )
 from wyoming_local_asr.acoustic.runner import OnnxAcousticModel
-from wyoming_local_asr.acoustic.token_file import hama_tokens, read_tokens
+from wyoming_local_asr.acoustic.token_file import read_tokens
 from wyoming_local_asr.build import default_model as build
 from wyoming_local_asr.build import quantize
+from wyoming_local_asr.build.hama_format import hama_tokens
 from wyoming_local_asr.build.measure import Clip, compare_accuracy
 
 pytestmark = pytest.mark.slow
@@ -70,7 +72,7 @@ def test_int8_phonemes_stay_within_two_points_of_fp32(
 def test_ensure_builds_once_and_reuses(tmp_path: Path) -> None:
     target = build.ensure_default_model(tmp_path, progress=False)
     assert target == tmp_path / "models" / DEFAULT_MODEL_NAME
-    assert build.is_current(target)
+    assert is_current(target)
     stamp = (target / INT8_FILE).stat().st_mtime_ns
     assert build.ensure_default_model(tmp_path, progress=False) == target
     assert (target / INT8_FILE).stat().st_mtime_ns == stamp
@@ -82,14 +84,14 @@ def test_outdated_or_incomplete_dirs_are_not_current(
 ) -> None:
     copy = tmp_path / "m"
     shutil.copytree(default_model_dir, copy)
-    assert build.is_current(copy)
+    assert is_current(copy)
     card = json.loads((copy / CARD_JSON).read_text())
     card["version"] = "hama-0.0+build0"
     (copy / CARD_JSON).write_text(json.dumps(card))
-    assert not build.is_current(copy)
+    assert not is_current(copy)
     shutil.copy(default_model_dir / CARD_JSON, copy / CARD_JSON)
     (copy / INT8_FILE).write_bytes(b"half")
-    assert not build.is_current(copy)
+    assert not is_current(copy)
 
 
 def test_a_failed_build_leaves_no_half_model(
@@ -109,5 +111,5 @@ def test_a_failed_build_leaves_no_half_model(
     shutil.copytree(default_model_dir, target)
     with pytest.raises(RuntimeError, match="simulated"):
         build.build_default_model(target, progress=False)
-    assert build.is_current(target)
+    assert is_current(target)
     assert sorted(p.name for p in target.parent.iterdir()) == [DEFAULT_MODEL_NAME]

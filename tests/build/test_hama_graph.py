@@ -77,7 +77,7 @@ def test_known_phonemes_of_a_librivox_clip(
     session: ort.InferenceSession, equivalence_clips: list[Clip]
 ) -> None:
     """The field notes' reading of "he was not an ill disposed young man"."""
-    from wyoming_local_asr.acoustic.token_file import hama_tokens
+    from wyoming_local_asr.build.hama_format import hama_tokens
 
     tokens = hama_tokens()
     clip = next(c for c in equivalence_clips if c.name.endswith("0880"))

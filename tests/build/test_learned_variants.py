@@ -6,9 +6,9 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
+from wyoming_local_asr.acoustic.default_model import LEARNED_LEXICON, PACKAGED_LEXICON
 from wyoming_local_asr.build.learned_variants import (
     COMMON_WORDS,
-    LEARNED_LEXICON,
     SelectOptions,
     VariantCounts,
     align_words,
@@ -16,7 +16,6 @@ from wyoming_local_asr.build.learned_variants import (
     read_variants,
     write_variants,
 )
-from wyoming_local_asr.build.lexicon_build import PACKAGED_LEXICON
 from wyoming_local_asr.build.measure import edit_distance
 from wyoming_local_asr.build.pocketsphinx_files import frequent_words
 from wyoming_local_asr.decode.lexicon import Lexicon

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from wyoming_local_asr.acoustic.default_model import PACKAGED_LEXICON
 from wyoming_local_asr.build.arpabet import arpabet_to_ipa, parse_cmudict, read_cmudict
 from wyoming_local_asr.build.lexicon_build import (
-    PACKAGED_LEXICON,
     g2p_text,
     hama_g2p,
     pronunciations,

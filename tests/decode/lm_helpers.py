@@ -5,9 +5,10 @@ from __future__ import annotations
 import fcntl
 from pathlib import Path
 
+from wyoming_local_asr.build.general_lm import tables_from_trigrams
 from wyoming_local_asr.build.pocketsphinx_files import english_lm_path
 from wyoming_local_asr.build.sphinx_trie import read_sphinx_trie
-from wyoming_local_asr.decode.ngram_tables import VOCABULARY_FILE, tables_from_trigrams
+from wyoming_local_asr.decode.ngram_tables import VOCABULARY_FILE
 
 CACHE = Path(__file__).parents[2] / ".cache" / "test-lm"
 

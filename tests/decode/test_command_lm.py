@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from lm_helpers import general_lm_dir
 
+from wyoming_local_asr.build.command_sentences import template_sentences
 from wyoming_local_asr.decode.command_lm import CommandLanguageModel
-from wyoming_local_asr.decode.command_words import NAME, normalize_sentence, template_sentences
+from wyoming_local_asr.decode.command_words import NAME, normalize_sentence
 from wyoming_local_asr.decode.interpolated_lm import InterpolatedLanguageModel
 from wyoming_local_asr.decode.ngram_counts import NgramCounts
 from wyoming_local_asr.decode.ngram_lm import NgramLanguageModel

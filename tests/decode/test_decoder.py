@@ -118,7 +118,7 @@ def test_settings_that_change_the_search_keep_clear_speech(
 def test_full_lexicon_and_language_model_of_the_default_model(
     default_model_dir: Path, oracle_logprobs: dict[str, NDArray[np.float32]]
 ) -> None:
-    build_data = pytest.importorskip("wyoming_local_asr.build.decoder_files")
+    build_data = pytest.importorskip("wyoming_local_asr.decode.lm_files")
     if not build_data.decoder_files_present(default_model_dir):
         pytest.skip("the default model has no lexicon and LM yet")
     decoder = WordDecoder.load(default_model_dir, build_data.load_language_model(default_model_dir))

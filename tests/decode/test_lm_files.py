@@ -8,18 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from wyoming_local_asr.build.decoder_files import (
+from wyoming_local_asr.acoustic.default_model import PACKAGED_LEXICON
+from wyoming_local_asr.build.decoder_files import write_decoder_files
+from wyoming_local_asr.build.learned_variants import read_variants
+from wyoming_local_asr.decode.language_model import LanguageModel
+from wyoming_local_asr.decode.lm_files import (
     COMMAND_SENTENCES_FILE,
     LEXICON_FILE,
     LM_CONFIG_FILE,
     LM_DIR,
     decoder_files_present,
     load_language_model,
-    write_decoder_files,
 )
-from wyoming_local_asr.build.learned_variants import read_variants
-from wyoming_local_asr.build.lexicon_build import PACKAGED_LEXICON
-from wyoming_local_asr.decode.language_model import LanguageModel
 
 pytest.importorskip("pocketsphinx")
 pytest.importorskip("hassil")

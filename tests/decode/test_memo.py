@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from wyoming_local_asr.build.decoder_files import load_language_model
 from wyoming_local_asr.decode import beam_search, memo
 from wyoming_local_asr.decode.decoder import WordDecoder
+from wyoming_local_asr.decode.lm_files import load_language_model
 from wyoming_local_asr.decode.memo import MEMO_LIMIT, remember
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from wyoming_local_asr.decode.ngram_tables import _row_offsets, _split_rows, find_in_row
+from wyoming_local_asr.build.general_lm import _row_offsets, _split_rows
+from wyoming_local_asr.decode.ngram_tables import find_in_row
 
 
 def test_every_entry_is_found_in_rows_that_cross_65536() -> None:
@@ -31,10 +32,11 @@ def test_every_entry_is_found_in_rows_that_cross_65536() -> None:
 
 
 def test_a_vocabulary_too_large_for_the_tables_is_refused() -> None:
-    from wyoming_local_asr.decode import ngram_tables
+    from wyoming_local_asr.build.general_lm import tables_from_trigrams
+    from wyoming_local_asr.decode.ngram_tables import MAX_VOCABULARY
 
     with pytest.raises(ValueError, match="at most"):
-        ngram_tables.tables_from_trigrams(_FakeModel(ngram_tables.MAX_VOCABULARY))
+        tables_from_trigrams(_FakeModel(MAX_VOCABULARY))
 
 
 class _FakeModel:

@@ -30,10 +30,3 @@ def read_tokens(path: Path) -> list[str]:
     if not by_id or sorted(by_id) != list(range(len(by_id))):
         raise ModelError(f"{path}: token ids must run from 0 without gaps")
     return [by_id[i] for i in range(len(by_id))]
-
-
-def hama_tokens() -> list[str]:
-    """The default model's 191 output tokens: hama's phoneme vocabulary, `<wb>`, `<blank>`."""
-    from hama.vocab import Vocabulary
-
-    return [*Vocabulary.load(None).decoder, "<wb>", "<blank>"]

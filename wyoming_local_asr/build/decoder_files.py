@@ -1,4 +1,4 @@
-"""Write the decoder's data files into a model directory, and load its language model.
+"""Write the decoder's data files into a model directory (`decode/lm_files.py` names them).
 
 Files (next to the acoustic model):
 - `lexicon.tsv.gz`: the packaged lexicon (`data/lexicon_en.tsv.gz`) followed by the learned
@@ -15,50 +15,24 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
-from collections.abc import Iterable
 from pathlib import Path
 
-from ..decode.command_lm import CommandLanguageModel
-from ..decode.command_words import template_sentences
-from ..decode.interpolated_lm import (
-    DEFAULT_COMMAND_WEIGHT,
-    DEFAULT_MAX_LOG_ODDS,
-    InterpolatedLanguageModel,
+from ..acoustic.default_model import LEARNED_LEXICON, PACKAGED_LEXICON
+from ..decode.interpolated_lm import DEFAULT_COMMAND_WEIGHT, DEFAULT_MAX_LOG_ODDS
+from ..decode.lm_files import (
+    COMMAND_SENTENCES_FILE,
+    GENERAL_DIR,
+    LEXICON_FILE,
+    LM_CONFIG_FILE,
+    LM_DIR,
+    LM_FORMAT,
 )
-from ..decode.ngram_lm import NgramLanguageModel
-from ..decode.ngram_tables import VOCABULARY_FILE, tables_from_trigrams
 from ..progress import Progress
-from .learned_variants import LEARNED_LEXICON, read_variants
-from .lexicon_build import PACKAGED_LEXICON
+from .command_sentences import template_sentences
+from .general_lm import tables_from_trigrams
+from .learned_variants import read_variants
 from .pocketsphinx_files import english_lm_path
 from .sphinx_trie import read_sphinx_trie
-
-LEXICON_FILE = "lexicon.tsv.gz"
-LM_DIR = "lm"
-GENERAL_DIR = "general"
-COMMAND_SENTENCES_FILE = "command_sentences.txt"
-LM_CONFIG_FILE = "lm.json"
-LM_FORMAT = 4  # 2: sparse trigram contexts; 3: mixture clip in lm.json; 4: 16-bit word ids
-
-
-def decoder_files_present(model_dir: Path) -> bool:
-    """True when `model_dir` has every decoder file, in the current format."""
-    lm_dir = model_dir / LM_DIR
-    try:
-        config = json.loads((lm_dir / LM_CONFIG_FILE).read_text())
-    except (OSError, ValueError):
-        return False
-    if config.get("format") != LM_FORMAT:
-        return False
-    return all(
-        path.exists()
-        for path in (
-            model_dir / LEXICON_FILE,
-            lm_dir / LM_CONFIG_FILE,
-            lm_dir / COMMAND_SENTENCES_FILE,
-            lm_dir / GENERAL_DIR / VOCABULARY_FILE,
-        )
-    )
 
 
 def write_decoder_files(model_dir: Path) -> None:
@@ -109,32 +83,3 @@ def write_model_lexicon(path: Path) -> int:
         with path.open("ab") as stream:
             stream.write(gzip.compress("".join(f"{line}\n" for line in learned).encode(), mtime=0))
     return len(learned)
-
-
-def read_command_sentences(model_dir: Path) -> list[list[str]]:
-    text = (model_dir / LM_DIR / COMMAND_SENTENCES_FILE).read_text(encoding="utf-8")
-    return [line.split() for line in text.splitlines() if line.strip()]
-
-
-def load_language_model(
-    model_dir: Path,
-    command_weight: float | None = None,
-    phrases: Iterable[str] = (),
-) -> InterpolatedLanguageModel:
-    """The general model (memory-mapped) mixed with the command model, biased to `phrases`."""
-    lm_dir = model_dir / LM_DIR
-    config = json.loads((lm_dir / LM_CONFIG_FILE).read_text())
-    if config.get("format") != LM_FORMAT:
-        raise ValueError(f"{lm_dir}: unsupported LM format {config.get('format')}")
-    mixture = config.get("command", {})
-    weight = command_weight
-    if weight is None:
-        weight = float(mixture.get("weight", DEFAULT_COMMAND_WEIGHT))
-    max_log_odds = float(mixture.get("max_log_odds", DEFAULT_MAX_LOG_ODDS))
-    general = NgramLanguageModel.load(lm_dir / GENERAL_DIR)
-    command = CommandLanguageModel(read_command_sentences(model_dir))
-    model = InterpolatedLanguageModel(general, command, weight, max_log_odds)
-    phrases = list(phrases)
-    if phrases:
-        model.add_phrases(phrases)
-    return model

@@ -7,16 +7,14 @@ replaces the target only when complete, so a crash never leaves a half-built mod
 
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
 import shutil
 import tempfile
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from ..acoustic.card import ModelCard, file_entry, load_card, render_markdown
-from ..acoustic.errors import ModelError
+from ..acoustic.card import ModelCard, file_entry, render_markdown
+from ..acoustic.default_model import expected_version, hama_version, is_current
 from ..acoustic.paths import (
     CARD_JSON,
     CARD_MARKDOWN,
@@ -29,38 +27,14 @@ from ..acoustic.paths import (
     model_dir as default_model_dir,
 )
 from ..acoustic.runner import OnnxAcousticModel
-from ..acoustic.token_file import hama_tokens, write_tokens
+from ..acoustic.token_file import write_tokens
 from ..progress import Progress
-from .decoder_files import LM_FORMAT, write_decoder_files
-from .hama_format import packaged_asr_path, read_hama
-from .learned_variants import LEARNED_LEXICON
-from .lexicon_build import PACKAGED_LEXICON
+from .decoder_files import write_decoder_files
+from .hama_format import hama_tokens, packaged_asr_path, read_hama
 from .measure import compare_accuracy, real_time_factors, synthetic_clip, testdata_clips
 
 _LOGGER = logging.getLogger(__name__)
-# Bump when the graph, the quantization or the dir layout changes: older dirs get rebuilt.
-BUILD_VERSION = "1"
 _STEPS = 7
-
-
-def _hama_version() -> str:
-    try:
-        return version("hama")
-    except PackageNotFoundError:
-        return "unknown"
-
-
-def _lexicon_digest() -> str:
-    digest = hashlib.sha256(PACKAGED_LEXICON.read_bytes())
-    if LEARNED_LEXICON.exists():
-        digest.update(LEARNED_LEXICON.read_bytes())
-    return digest.hexdigest()[:12]
-
-
-def expected_version() -> str:
-    """Changes whenever a rebuild would produce something different: hama's weights, the graph
-    (`BUILD_VERSION`), the LM format or the packaged lexicon and its learned variants."""
-    return f"hama-{_hama_version()}+build{BUILD_VERSION}+lm{LM_FORMAT}+lexicon-{_lexicon_digest()}"
 
 
 def _measure(model_dir: Path, card: ModelCard) -> None:
@@ -101,7 +75,7 @@ def _default_card(parameters: int, quantization_method: str) -> ModelCard:
         version=expected_version(),
         languages=["en"],
         license="Apache-2.0",
-        source=f"hama {_hama_version()} (PyPI), file hama/assets/asr_waveform.hama",
+        source=f"hama {hama_version()} (PyPI), file hama/assets/asr_waveform.hama",
         attribution_name="hama (Apache-2.0)",
         attribution_url="https://pypi.org/project/hama/",
         token_type="phoneme",
@@ -176,20 +150,6 @@ def build_default_model(model_dir: Path, progress: bool = True) -> Path:
         shutil.rmtree(work, ignore_errors=True)
         raise
     return model_dir
-
-
-def is_current(model_dir: Path) -> bool:
-    """True if `model_dir` holds a complete build of this version (file sizes, not checksums)."""
-    try:
-        card = load_card(model_dir / CARD_JSON)
-    except ModelError:
-        return False
-    if card.version != expected_version() or not card.files:
-        return False
-    return all(
-        (model_dir / name).is_file() and (model_dir / name).stat().st_size == entry.size
-        for name, entry in card.files.items()
-    )
 
 
 def ensure_default_model(data_dir: Path | None = None, progress: bool = True) -> Path:

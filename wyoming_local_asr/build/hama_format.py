@@ -129,3 +129,10 @@ def packaged_asr_path() -> Path:
     if not path.is_file():
         raise ModelError(f"hama's acoustic model is missing at {path}")
     return path
+
+
+def hama_tokens() -> list[str]:
+    """The default model's 191 output tokens: hama's phoneme vocabulary, `<wb>`, `<blank>`."""
+    from hama.vocab import Vocabulary
+
+    return [*Vocabulary.load(None).decoder, "<wb>", "<blank>"]

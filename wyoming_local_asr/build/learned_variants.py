@@ -23,10 +23,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..acoustic.default_model import LEARNED_LEXICON
 from .measure import edit_distance
 
 BOUNDARY = "|"
-LEARNED_LEXICON = Path(__file__).resolve().parent.parent / "data" / "lexicon_learned_en.tsv"
 
 # Edit costs of the alignment: a word boundary the model inserted or missed costs less than a
 # phoneme; a boundary never stands for a phoneme.

@@ -27,7 +27,6 @@ from .priority_words import priority_words
 
 _LOGGER = logging.getLogger(__name__)
 
-PACKAGED_LEXICON = Path(__file__).resolve().parent.parent / "data" / "lexicon_en.tsv.gz"
 SPACE = " "  # the token G2P writes between letters in its "spelled" foreign mode
 
 # Canonical spelling of phonemes that the model's inventory holds twice.

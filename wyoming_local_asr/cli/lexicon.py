@@ -19,13 +19,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+from ..acoustic.default_model import LEARNED_LEXICON, PACKAGED_LEXICON
 from ..build.learned_variants import (
     COMMON_WORDS,
-    LEARNED_LEXICON,
     known_pronunciations,
     write_variants,
 )
-from ..build.lexicon_build import PACKAGED_LEXICON, ordered_words, run_g2p, write_lexicon
+from ..build.lexicon_build import ordered_words, run_g2p, write_lexicon
 from ..build.pocketsphinx_files import frequent_words
 from .system_options import add_model_arguments, spec_from_args
 

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from ..acoustic.card import render_markdown
+from ..acoustic.default_model import is_current
 from ..acoustic.errors import ModelError
 from ..acoustic.paths import (
     CARD_JSON,
@@ -22,7 +23,7 @@ from ..acoustic.registry import (
     resolve_model,
     verify_model,
 )
-from ..build.default_model import build_default_model, ensure_default_model, is_current
+from ..build.default_model import build_default_model, ensure_default_model
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from pathlib import Path
 
 from ..app import StartupError, run_server
 from ..config import ConfigError
@@ -30,13 +31,20 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.set_defaults(func=run)
 
 
+def build_default_model(data_dir: Path) -> Path:
+    """The build wing, imported only when the default model must be built (first start)."""
+    from ..build.default_model import ensure_default_model
+
+    return ensure_default_model(data_dir)
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         settings = settings_from_args(args)
         if settings.debug:
             logging.getLogger().setLevel(logging.DEBUG)
         limit_malloc_arenas()  # before any worker thread exists
-        asyncio.run(run_server(settings))
+        asyncio.run(run_server(settings, build_model=build_default_model))
     except ConfigError as error:
         print(f"wyoming-local-asr: error: {error}", file=sys.stderr)
         return EXIT_CONFIG
