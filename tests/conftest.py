@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from wyoming_local_asr.acoustic.paths import DEFAULT_MODEL_NAME
 from wyoming_local_asr.build.default_model import ensure_default_model
 from wyoming_local_asr.build.measure import TESTDATA_DIR, Clip, read_pcm16, testdata_clips
+from wyoming_local_asr.config import DEFAULT_MODEL
 
 # The data dir (`--data-dir`) the test suites share; the Home Assistant tests use it too.
 TEST_DATA_DIR = Path(__file__).parents[1] / ".cache" / "test-data"
@@ -36,7 +36,7 @@ def _exclusive(lock_path: Path) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def default_model_dir() -> Path:
     """The default model, built once into `.cache/test-data/` and reused while it is current."""
-    with _exclusive(TEST_DATA_DIR / f".{DEFAULT_MODEL_NAME}.lock"):
+    with _exclusive(TEST_DATA_DIR / f".{DEFAULT_MODEL}.lock"):
         return ensure_default_model(TEST_DATA_DIR, progress=False)
 
 

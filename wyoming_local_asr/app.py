@@ -14,12 +14,10 @@ from urllib.parse import urlparse
 
 from .acoustic.default_model import is_current
 from .acoustic.errors import ModelError
-from .asr_service import AsrService, check_language
+from .asr_service import AsrService, check_language, load_recognizer_for
 from .config import DEFAULT_MODEL, ConfigError, Settings
-from .memory import release_free_memory
 from .ops.access import AllowList
 from .ops.auth import Authorizer
-from .ops.control import ConfigError as ControlConfigError
 from .ops.identity import server_id
 from .ops.metrics import Metrics
 from .ops.roles import Roles
@@ -38,22 +36,6 @@ _LOGGER = logging.getLogger(__name__)
 
 class StartupError(Exception):
     """The server cannot start (port taken, model broken); the message is one line."""
-
-
-def load_recognizer_for(settings: Settings) -> Recognizer:
-    """The recognizer for `settings` (blocking): model, device, threads, beam, vocabulary."""
-    from .ctc_recognizer import load_recognizer
-
-    recognizer = load_recognizer(
-        settings.model_dir,
-        beam=settings.beam,
-        threads=settings.onnx_threads,
-        device=settings.device,
-    )
-    if settings.vocabulary:
-        recognizer.add_phrases(settings.vocabulary)
-    release_free_memory()
-    return recognizer
 
 
 # Builds the default model into a data dir (blocking). The server never imports the build
@@ -174,7 +156,7 @@ async def _load_model(settings: Settings, build: ModelBuilder | None) -> Recogni
         raise StartupError(f"cannot load model {settings.model}: {first_line}") from None
     try:
         check_language(settings.language, recognizer.info)
-    except ControlConfigError as error:
+    except ConfigError as error:
         raise ConfigError(f"invalid value for --language: {error}") from None
     _LOGGER.info("Model %s %s loaded", recognizer.info.name, recognizer.info.version)
     return recognizer

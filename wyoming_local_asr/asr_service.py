@@ -19,9 +19,10 @@ import voluptuous as vol
 
 from .audio.denoise import Denoiser
 from .audio.vad import Endpointer
-from .config import Settings
+from .config import ConfigError, Settings
+from .memory import release_free_memory
 from .ops.config_api import CONFIG_CHANGES_SCHEMA, VOCABULARY_SCHEMA, describe_invalid
-from .ops.control import ConfigError, ServiceInfo
+from .ops.control import ServiceInfo
 from .pipeline import Pipeline
 from .recognizer import ModelInfo, Recognizer
 
@@ -40,10 +41,31 @@ class Engine:
     pipeline: Pipeline
 
 
+def load_recognizer_for(settings: Settings) -> Recognizer:
+    """The recognizer for `settings` (blocking): model, device, threads, beam, vocabulary."""
+    from .ctc_recognizer import load_recognizer
+
+    recognizer = load_recognizer(
+        settings.model_dir,
+        quantized=settings.precision == "int8",
+        beam=settings.beam,
+        threads=settings.onnx_threads,
+        device=settings.device,
+    )
+    if settings.vocabulary:
+        recognizer.add_phrases(settings.vocabulary)
+    release_free_memory()
+    return recognizer
+
+
 def build_engine(settings: Settings, recognizer: Recognizer) -> Engine:
+    """The pipeline around `recognizer` that `settings` ask for (the server's, eval's, bench's)."""
     denoiser = Denoiser() if settings.denoise else None
     endpointer = Endpointer(settings.vad_aggressiveness) if settings.vad else None
-    return Engine(settings, recognizer, Pipeline(recognizer, denoiser, endpointer))
+    pipeline = Pipeline(
+        recognizer, denoiser, endpointer, compare_original=settings.compare_original
+    )
+    return Engine(settings, recognizer, pipeline)
 
 
 def default_workers() -> int:
@@ -144,7 +166,7 @@ class AsrService:
         settings = self.settings
         return {
             "language": settings.language,
-            "beam_width": settings.beam,
+            "beam": settings.beam,
             "vad_aggressiveness": settings.vad_aggressiveness,
             "denoise": settings.denoise,
             "vocabulary": list(settings.vocabulary),
@@ -163,9 +185,7 @@ class AsrService:
 def _apply(settings: Settings, changes: Mapping[str, Any]) -> Settings:
     values: dict[str, Any] = {}
     for key, value in changes.items():
-        if key == "beam_width":
-            values["beam"] = value
-        elif key == "vocabulary":
+        if key == "vocabulary":
             values["vocabulary"] = tuple(value)
         else:
             values[key] = value

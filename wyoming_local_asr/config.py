@@ -24,12 +24,18 @@ from .config_validators import FILE_ONLY, VALIDATORS
 ENV_PREFIX = "LOCAL_ASR_"
 DEFAULT_URI = "tcp://0.0.0.0:10300"
 DEFAULT_MODEL = "hama-conformer-ctc-en"
+# The decoder's beam width (the search reads it from here too: `decode/beam_search.py`).
+DEFAULT_BEAM = 64
 # Upper bound of a Wyoming event's JSON data or binary payload.
 MAX_EVENT_BYTES = 1 << 20
 
 
 def default_data_dir() -> Path:
-    """`$XDG_DATA_HOME/wyoming-local-asr`, else `~/.local/share/wyoming-local-asr`."""
+    """`$LOCAL_ASR_DATA_DIR`, else `$XDG_DATA_HOME/wyoming-local-asr`, else
+    `~/.local/share/wyoming-local-asr`."""
+    explicit = os.environ.get(env_name("data_dir"))
+    if explicit:
+        return Path(explicit).expanduser()
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "wyoming-local-asr"
 
@@ -47,12 +53,16 @@ class Settings:
     data_dir: Path = field(default_factory=default_data_dir)
     language: str = "en"
     denoise: bool = True
+    # With denoise: also recognize the original audio and keep the transcript scored higher.
+    compare_original: bool = True
     vad: bool = True
     vad_aggressiveness: int = 2
     # onnxruntime threads; 0 chooses from the number of cores.
     threads: int = 0
     device: str = "auto"
-    beam: int = 64
+    # "int8" (the quantized graph) or "fp32".
+    precision: str = "int8"
+    beam: int = DEFAULT_BEAM
     max_utterance_seconds: float = 30.0
     # Seconds of new audio between streaming partial transcripts; 0 turns partials off.
     partial_interval: float = 1.0
@@ -92,7 +102,8 @@ class Settings:
 
 
 class ConfigError(ValueError):
-    """A setting that cannot be used; the message is one line naming the option."""
+    """A setting that cannot be used (at start-up, or changed through the operations API); the
+    message is one line naming the setting."""
 
 
 def option_flag(key: str) -> str:

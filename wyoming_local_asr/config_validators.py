@@ -16,6 +16,7 @@ from .ops.roles import ROLES_SCHEMA
 
 DEFAULT_OPS_PORT = 10301
 DEVICES = ("auto", "cpu", "cuda", "tensorrt")
+PRECISIONS = ("int8", "fp32")
 
 
 def _integer(low: int, high: int) -> Callable[[Any], int]:
@@ -96,6 +97,13 @@ def _device(value: Any) -> str:
     return text
 
 
+def _precision(value: Any) -> str:
+    text = _text(value).lower()
+    if text not in PRECISIONS:
+        raise vol.Invalid(f"expected one of {', '.join(PRECISIONS)}")
+    return text
+
+
 def _networks(value: Any) -> tuple[str, ...]:
     items = re.split(r"[,\s]+", value) if isinstance(value, str) else value
     if not isinstance(items, list | tuple):
@@ -151,10 +159,12 @@ VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "data_dir": _path,
     "language": _language,
     "denoise": _boolean,
+    "compare_original": _boolean,
     "vad": _boolean,
     "vad_aggressiveness": _integer(0, 3),
     "threads": _integer(0, 256),
     "device": _device,
+    "precision": _precision,
     "beam": _integer(1, 1024),
     "max_utterance_seconds": _number(0.0, 3600.0, low_open=True),
     "partial_interval": _number(0.0, 60.0),

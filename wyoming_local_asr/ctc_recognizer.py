@@ -1,7 +1,8 @@
 """The recognizer: an ONNX CTC acoustic model followed by a decoder to words.
 
-Phoneme models (the default) decode through a lexicon and word language models; models with
-character or BPE tokens (sherpa-onnx exports) decode greedily to text.
+Phoneme models (the default) decode through a lexicon and word language models
+(`decode/decoder.py`); models with character or BPE tokens (sherpa-onnx exports) decode greedily
+to text (`decode/text_tokens.py`). Both are a `decode.protocols.Decoder`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from numpy.typing import NDArray
 from .acoustic.runner import OnnxAcousticModel
 from .decode.decoder import DecoderOptions, WordDecoder
 from .decode.lm_files import load_language_model
-from .decode.text_tokens import greedy_text
+from .decode.protocols import Decoder, PhraseBiasing
+from .decode.text_tokens import GreedyTextDecoder
 from .recognizer import ModelInfo, Transcription
 
 
@@ -25,7 +27,7 @@ class CtcRecognizer:
     """Audio to words. Safe for several threads: the acoustic model runs concurrently, the
     decoder (fast, stateful) one utterance at a time."""
 
-    def __init__(self, acoustic_model: OnnxAcousticModel, decoder: WordDecoder | None) -> None:
+    def __init__(self, acoustic_model: OnnxAcousticModel, decoder: Decoder) -> None:
         self.acoustic_model = acoustic_model
         self.decoder = decoder
         self._decoder_lock = threading.Lock()
@@ -50,21 +52,16 @@ class CtcRecognizer:
         model_seconds = time.perf_counter() - start
 
         start = time.perf_counter()
-        if self.decoder is None:
-            text = greedy_text(logprobs, self.acoustic_model.tokens, self.acoustic_model.blank_id)
-            score = float(np.max(logprobs, axis=1).sum()) if len(logprobs) else 0.0
-            phonemes = ""
-        else:
-            with self._decoder_lock:
-                text, score = self.decoder.decode_scored(logprobs)
-            phonemes = self.decoder.phonemes(logprobs)
+        with self._decoder_lock:
+            decoded = self.decoder.decode_utterance(logprobs)
         decode_seconds = time.perf_counter() - start
         timings = {"model": model_seconds, "decode": decode_seconds}
-        return Transcription(text, phonemes, timings, score)
+        return Transcription(decoded.text, decoded.phonemes, timings, decoded.score)
 
     def add_phrases(self, phrases: Iterable[str]) -> list[str]:
-        """Bias recognition toward `phrases` (entity names, commands); returns new words."""
-        if self.decoder is None:
+        """Bias recognition toward `phrases` (entity names, commands) when the decoder can;
+        returns the words new to it."""
+        if not isinstance(self.decoder, PhraseBiasing):
             return []
         with self._decoder_lock:
             return self.decoder.add_phrases(phrases)
@@ -73,17 +70,20 @@ class CtcRecognizer:
 def load_recognizer(
     model_dir: Path,
     *,
-    quantized: bool = True,
-    beam: int | None = None,
-    threads: int = 1,
-    device: str = "auto",
+    quantized: bool,
+    beam: int,
+    threads: int,
+    device: str,
 ) -> CtcRecognizer:
     """Load the model in `model_dir` (see `models/README.md` for the layout)."""
     acoustic_model = OnnxAcousticModel(
         model_dir, quantized=quantized, device=device, threads=threads
     )
-    decoder: WordDecoder | None = None
+    decoder: Decoder
     if acoustic_model.card.token_type == "phoneme":
-        options = DecoderOptions() if beam is None else DecoderOptions(beam=beam)
-        decoder = WordDecoder.load(model_dir, load_language_model(model_dir), options)
+        decoder = WordDecoder.load(
+            model_dir, load_language_model(model_dir), DecoderOptions(beam=beam)
+        )
+    else:
+        decoder = GreedyTextDecoder(acoustic_model.tokens, acoustic_model.blank_id)
     return CtcRecognizer(acoustic_model, decoder)

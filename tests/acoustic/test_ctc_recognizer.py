@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from wyoming_local_asr.ctc_recognizer import load_recognizer
-from wyoming_local_asr.decode.text_tokens import greedy_text
+from wyoming_local_asr.asr_service import load_recognizer_for
+from wyoming_local_asr.config import Settings
+from wyoming_local_asr.decode.text_tokens import GreedyTextDecoder, greedy_text
 
 # The `tiny_model` fixture of tests/model/conftest.py: (layout) -> (model dir, weight).
 TinyModelFactory = Callable[..., tuple[Path, np.ndarray]]
@@ -23,7 +24,7 @@ def _goforward() -> np.ndarray:
 
 
 def test_default_model_recognizes_words_and_reports_stages(default_model_dir: Path) -> None:
-    recognizer = load_recognizer(default_model_dir, threads=1)
+    recognizer = load_recognizer_for(Settings(model=str(default_model_dir), threads=1))
     result = recognizer.transcribe(_goforward())
     assert result.text == "go forward ten meters"
     assert result.phonemes.count("|") == 3  # four words in the greedy phonemes
@@ -39,7 +40,7 @@ def test_default_model_recognizes_words_and_reports_stages(default_model_dir: Pa
 
 
 def test_concurrent_transcriptions_agree(default_model_dir: Path) -> None:
-    recognizer = load_recognizer(default_model_dir, threads=1)
+    recognizer = load_recognizer_for(Settings(model=str(default_model_dir), threads=1))
     audio = _goforward()
     with ThreadPoolExecutor(max_workers=3) as pool:
         texts = list(pool.map(lambda _: recognizer.transcribe(audio).text, range(6)))
@@ -47,7 +48,7 @@ def test_concurrent_transcriptions_agree(default_model_dir: Path) -> None:
 
 
 def test_added_phrase_makes_its_new_words_known(default_model_dir: Path) -> None:
-    recognizer = load_recognizer(default_model_dir, threads=1)
+    recognizer = load_recognizer_for(Settings(model=str(default_model_dir), threads=1))
     assert recognizer.decoder is not None
     assert "zorblax" not in recognizer.decoder.lexicon
     added = recognizer.add_phrases(["turn on the Zorblax lamp"])
@@ -59,8 +60,8 @@ def test_added_phrase_makes_its_new_words_known(default_model_dir: Path) -> None
 
 def test_text_token_models_decode_greedily(tiny_model: TinyModelFactory) -> None:
     model_dir, _ = tiny_model("waveform")
-    recognizer = load_recognizer(model_dir, threads=1)
-    assert recognizer.decoder is None
+    recognizer = load_recognizer_for(Settings(model=str(model_dir), threads=1))
+    assert isinstance(recognizer.decoder, GreedyTextDecoder)
     audio = np.random.default_rng(3).normal(0, 0.1, 16000).astype(np.float32)
     result = recognizer.transcribe(audio)
     logprobs = recognizer.acoustic_model(audio)

@@ -12,7 +12,7 @@ import pytest
 
 from wyoming_local_asr.acoustic.card import ModelCard, load_card
 from wyoming_local_asr.acoustic.errors import ModelError
-from wyoming_local_asr.acoustic.paths import CARD_JSON, DEFAULT_MODEL_NAME
+from wyoming_local_asr.acoustic.paths import CARD_JSON
 from wyoming_local_asr.acoustic.registry import (
     card_from_manifest,
     installed_models,
@@ -21,6 +21,7 @@ from wyoming_local_asr.acoustic.registry import (
     verify_model,
 )
 from wyoming_local_asr.cli import main
+from wyoming_local_asr.config import DEFAULT_MODEL
 
 REPO_MANIFEST = Path(__file__).parents[2] / "models" / "manifest.json"
 
@@ -33,7 +34,7 @@ def test_packaged_manifest_is_the_repo_manifest() -> None:
 
 def test_manifest_entries() -> None:
     entries = {e.name: e for e in load_manifest()}
-    default = entries[DEFAULT_MODEL_NAME]
+    default = entries[DEFAULT_MODEL]
     assert default.how == "build" and default.license == "Apache-2.0"
     downloads = [e for e in entries.values() if e.how == "download"]
     families = " ".join(entries).lower()
@@ -80,7 +81,7 @@ def test_list_shows_installed_models(
     assert resolve_model("my-zipformer", tmp_path / "data").name == "my-zipformer"
     assert main(["model", "--data-dir", str(tmp_path / "data"), "list"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert any(line.startswith(DEFAULT_MODEL_NAME) and "not built" in line for line in lines)
+    assert any(line.startswith(DEFAULT_MODEL) and "not built" in line for line in lines)
     assert any(line.startswith("my-zipformer") and "installed" in line for line in lines)
     assert any(line.startswith("wav2vec2-base-960h") and "download" in line for line in lines)
 
@@ -90,7 +91,7 @@ def test_build_and_verify_commands(
     tmp_path: Path, default_model_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     data = tmp_path / "data"
-    shutil.copytree(default_model_dir, data / "models" / DEFAULT_MODEL_NAME)
+    shutil.copytree(default_model_dir, data / "models" / DEFAULT_MODEL)
     assert main(["model", "--data-dir", str(data), "build"]) == 0
     assert "up to date" in capsys.readouterr().out
     assert main(["model", "--data-dir", str(data), "verify"]) == 0

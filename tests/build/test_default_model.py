@@ -13,7 +13,6 @@ from wyoming_local_asr.acoustic.default_model import is_current
 from wyoming_local_asr.acoustic.paths import (
     CARD_JSON,
     CARD_MARKDOWN,
-    DEFAULT_MODEL_NAME,
     FP32_FILE,
     INT8_FILE,
     TOKENS_FILE,
@@ -24,13 +23,14 @@ from wyoming_local_asr.build import default_model as build
 from wyoming_local_asr.build import quantize
 from wyoming_local_asr.build.hama_format import hama_tokens
 from wyoming_local_asr.build.measure import Clip, compare_accuracy
+from wyoming_local_asr.config import DEFAULT_MODEL
 
 pytestmark = pytest.mark.slow
 
 
 def test_model_dir_contents_and_card(default_model_dir: Path) -> None:
     card = load_card(default_model_dir / CARD_JSON)
-    assert card.name == DEFAULT_MODEL_NAME
+    assert card.name == DEFAULT_MODEL
     assert card.frontend == "waveform" and card.license == "Apache-2.0"
     assert "hama" in card.source and card.attribution_url
     assert card.parameters == 2_180_975
@@ -71,12 +71,12 @@ def test_int8_phonemes_stay_within_two_points_of_fp32(
 
 def test_ensure_builds_once_and_reuses(tmp_path: Path) -> None:
     target = build.ensure_default_model(tmp_path, progress=False)
-    assert target == tmp_path / "models" / DEFAULT_MODEL_NAME
+    assert target == tmp_path / "models" / DEFAULT_MODEL
     assert is_current(target)
     stamp = (target / INT8_FILE).stat().st_mtime_ns
     assert build.ensure_default_model(tmp_path, progress=False) == target
     assert (target / INT8_FILE).stat().st_mtime_ns == stamp
-    assert sorted(p.name for p in target.parent.iterdir()) == [DEFAULT_MODEL_NAME]
+    assert sorted(p.name for p in target.parent.iterdir()) == [DEFAULT_MODEL]
 
 
 def test_outdated_or_incomplete_dirs_are_not_current(
@@ -102,7 +102,7 @@ def test_a_failed_build_leaves_no_half_model(
         raise RuntimeError("simulated crash while quantizing")
 
     monkeypatch.setattr(quantize, "quantize_int8", broken_quantizer)  # imported by the build
-    target = tmp_path / "models" / DEFAULT_MODEL_NAME
+    target = tmp_path / "models" / DEFAULT_MODEL
     with pytest.raises(RuntimeError, match="simulated"):
         build.build_default_model(target, progress=False)
     assert not target.exists()
@@ -112,4 +112,4 @@ def test_a_failed_build_leaves_no_half_model(
     with pytest.raises(RuntimeError, match="simulated"):
         build.build_default_model(target, progress=False)
     assert is_current(target)
-    assert sorted(p.name for p in target.parent.iterdir()) == [DEFAULT_MODEL_NAME]
+    assert sorted(p.name for p in target.parent.iterdir()) == [DEFAULT_MODEL]

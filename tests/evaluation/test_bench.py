@@ -9,13 +9,15 @@ from typing import Any
 import pytest
 
 from wyoming_local_asr.cli import main
+from wyoming_local_asr.config import Settings
 from wyoming_local_asr.evaluation.bench import configurations, ratios, to_markdown
 from wyoming_local_asr.evaluation.bench_worker import spec_from_json, spec_to_json
 from wyoming_local_asr.evaluation.systems import SystemSpec
 
 
 def test_spec_survives_the_trip_to_the_worker() -> None:
-    spec = SystemSpec(model_dir=Path("/m"), quantized=False, beam=16, denoise=False)
+    settings = Settings(model="/m", precision="fp32", beam=16, denoise=False)
+    spec = SystemSpec("local", settings)
     assert spec_from_json(spec_to_json(spec)) == spec
     assert spec_from_json(spec_to_json(SystemSpec("pocketsphinx"))) == SystemSpec("pocketsphinx")
 

@@ -14,8 +14,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from wyoming_local_asr import __version__
+from wyoming_local_asr.config import ConfigError
 from wyoming_local_asr.ops.auth import Authorizer
-from wyoming_local_asr.ops.control import ConfigError, ServiceInfo
+from wyoming_local_asr.ops.control import ServiceInfo
 from wyoming_local_asr.ops.gpu import NvmlReader
 from wyoming_local_asr.ops.metrics import Metrics
 from wyoming_local_asr.ops.roles import Roles
@@ -37,7 +38,7 @@ class RecordingControl:
         self.reloads = 0
         self.config: dict[str, Any] = {
             "language": "en",
-            "beam_width": 8,
+            "beam": 8,
             "vad_aggressiveness": 2,
             "denoise": True,
             "vocabulary": [],
@@ -181,7 +182,7 @@ async def test_info_and_a_stable_server_id(api: Api) -> None:
 
 ADMIN_ACTIONS = [
     ("POST", "/api/model/reload", None),
-    ("PUT", "/api/config", {"beam_width": 16}),
+    ("PUT", "/api/config", {"beam": 16}),
     ("PUT", "/api/vocabulary", {"phrases": ["turn on the espresso machine"]}),
 ]
 
@@ -196,7 +197,7 @@ async def test_admin_action_without_token_is_401(
             assert r.headers["WWW-Authenticate"].startswith("Bearer")
             assert (await r.json())["error"] == "unauthorized"
     assert api.control.reloads == 0
-    assert api.control.config["beam_width"] == 8
+    assert api.control.config["beam"] == 8
     assert api.control.vocabulary == []
     refused = [record for record in caplog.records if "Refused" in record.getMessage()]
     assert len(refused) == 3
@@ -214,7 +215,7 @@ async def test_admin_action_with_user_token_is_403(
         assert response.status == 403
         assert (await response.json())["error"] == "forbidden"
     assert api.control.reloads == 0
-    assert api.control.config["beam_width"] == 8
+    assert api.control.config["beam"] == 8
     assert api.control.vocabulary == []
     assert "role user" in caplog.text
     assert api.user not in caplog.text
@@ -235,8 +236,8 @@ async def test_admin_action_with_admin_token_is_200(
         assert api.control.reloads == 1
         assert answer == {"model": {"name": "hama-conformer-ctc-en", "version": "1.1"}}
     elif path == "/api/config":
-        assert api.control.config["beam_width"] == 16
-        assert answer["config"]["beam_width"] == 16
+        assert api.control.config["beam"] == 16
+        assert answer["config"]["beam"] == 16
         assert answer["config"]["language"] == "en"
     else:
         assert api.control.vocabulary == ["turn on the espresso machine"]
@@ -255,8 +256,8 @@ async def test_reload_shows_in_health(api: Api) -> None:
     ("body", "message"),
     [
         ({}, "name at least one setting"),
-        ({"beam_width": 0}, "beam_width"),
-        ({"beam_width": True}, "beam_width"),
+        ({"beam": 0}, "beam"),
+        ({"beam": True}, "beam"),
         ({"vad_aggressiveness": 4}, "vad_aggressiveness"),
         ({"denoise": "yes"}, "denoise"),
         ({"language": "English!"}, "language"),

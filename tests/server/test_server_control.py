@@ -17,8 +17,8 @@ from server_helpers import (
 )
 
 from wyoming_local_asr.asr_service import AsrService
-from wyoming_local_asr.config import Settings
-from wyoming_local_asr.ops.control import ConfigError, ServiceControl
+from wyoming_local_asr.config import ConfigError, Settings
+from wyoming_local_asr.ops.control import ServiceControl
 from wyoming_local_asr.ops.metrics import Metrics
 from wyoming_local_asr.recognizer import Recognizer
 
@@ -78,8 +78,8 @@ async def test_update_config(start_server: ServerFactory, goforward: bytes) -> N
     assert service.engine.pipeline.endpointer is None  # --no-vad stays off
     assert loader.calls == []  # no new model needed for audio settings
 
-    values = await service.update_config({"beam_width": 8})
-    assert values["beam_width"] == 8
+    values = await service.update_config({"beam": 8})
+    assert values["beam"] == 8
     assert [settings.beam for settings in loader.calls] == [8]
     assert service.engine.recognizer.info.version == "8"
 
@@ -98,7 +98,7 @@ async def test_update_config(start_server: ServerFactory, goforward: bytes) -> N
     "changes",
     [
         {"vad_aggressiveness": 4},
-        {"beam_width": True},
+        {"beam": True},
         {"language": "fr"},
         {"language": "not a language"},
         {"port": 1},

@@ -10,18 +10,11 @@ from typing import Any
 
 import numpy as np
 
+from ..config import DEFAULT_MODEL
 from ..recognizer import SAMPLE_RATE
 from .card import ModelCard, file_entry, load_card, sha256_of
 from .errors import ModelError
-from .paths import (
-    CARD_JSON,
-    CARD_MARKDOWN,
-    DEFAULT_MODEL_NAME,
-    FP32_FILE,
-    INT8_FILE,
-    TOKENS_FILE,
-    models_dir,
-)
+from .paths import CARD_JSON, CARD_MARKDOWN, FP32_FILE, INT8_FILE, TOKENS_FILE, models_dir
 from .runner import OnnxAcousticModel
 
 MANIFEST_RESOURCE = "models_manifest.json"
@@ -75,7 +68,7 @@ def resolve_model(name_or_dir: str, data_dir: Path | None = None) -> Path:
     if name_or_dir in installed:
         return installed[name_or_dir]
     hint = ""
-    if name_or_dir == DEFAULT_MODEL_NAME:
+    if name_or_dir == DEFAULT_MODEL:
         hint = " (`wyoming-local-asr model build` makes it)"
     raise ModelError(f"{name_or_dir!r} is neither a model dir nor an installed model{hint}")
 

@@ -15,19 +15,13 @@ from pathlib import Path
 
 from ..acoustic.card import ModelCard, file_entry, render_markdown
 from ..acoustic.default_model import expected_version, hama_version, is_current
-from ..acoustic.paths import (
-    CARD_JSON,
-    CARD_MARKDOWN,
-    DEFAULT_MODEL_NAME,
-    FP32_FILE,
-    INT8_FILE,
-    TOKENS_FILE,
-)
+from ..acoustic.paths import CARD_JSON, CARD_MARKDOWN, FP32_FILE, INT8_FILE, TOKENS_FILE
 from ..acoustic.paths import (
     model_dir as default_model_dir,
 )
 from ..acoustic.runner import OnnxAcousticModel
 from ..acoustic.token_file import write_tokens
+from ..config import DEFAULT_MODEL
 from ..progress import Progress
 from .decoder_files import write_decoder_files
 from .hama_format import hama_tokens, packaged_asr_path, read_hama
@@ -65,7 +59,7 @@ def _measure(model_dir: Path, card: ModelCard) -> None:
 
 def _default_card(parameters: int, quantization_method: str) -> ModelCard:
     return ModelCard(
-        name=DEFAULT_MODEL_NAME,
+        name=DEFAULT_MODEL,
         frontend="waveform",
         description=(
             "English Conformer-CTC phoneme recognizer (4 blocks, d=144, 4 heads) from the hama "
@@ -154,7 +148,7 @@ def build_default_model(model_dir: Path, progress: bool = True) -> Path:
 
 def ensure_default_model(data_dir: Path | None = None, progress: bool = True) -> Path:
     """The default model's dir under `data_dir`, built first if missing, incomplete or outdated."""
-    target = default_model_dir(DEFAULT_MODEL_NAME, data_dir)
+    target = default_model_dir(DEFAULT_MODEL, data_dir)
     if is_current(target):
         return target
     _LOGGER.info("building the default model into %s", target)

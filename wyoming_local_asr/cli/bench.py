@@ -11,7 +11,8 @@ from pathlib import Path
 from ..acoustic.paths import INT8_FILE
 from ..evaluation.bench import run_bench, to_markdown, write_report
 from ..evaluation.real_corpus import build_real_corpus
-from .system_options import add_model_arguments, resolve_model_dir
+from .options import settings_from_args
+from .system_options import add_model_arguments
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,9 +31,10 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
+    settings = settings_from_args(args)
     model_dir: Path | None = None
     if not args.baseline_only:
-        model_dir = resolve_model_dir(args)
+        model_dir = settings.model_dir
         if not (model_dir / INT8_FILE).is_file():
             print(
                 f"error: no model in {model_dir}; run `wyoming-local-asr model build` first "
@@ -45,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         if corpus is None:
             corpus = Path(tmp) / "real"
             build_real_corpus(corpus)
-        report = run_bench(corpus, model_dir, threads=args.threads)
+        report = run_bench(corpus, model_dir, threads=settings.onnx_threads)
         if args.corpus is None:
             report["corpus"] = "pocketsphinx-testdata (all transcribed clips)"
     written = write_report(report, args.out)

@@ -97,7 +97,10 @@ def run_learn(args: argparse.Namespace) -> int:
     inventory = frozenset(p for variants in known.values() for v in variants for p in v)
     # The server's pipeline (RNNoise, VAD), with the denoised audio only: the greedy phonemes
     # then depend on the acoustic model alone, not on the lexicon being learned.
-    spec = dataclasses.replace(spec_from_args(args), compare_original=False)
+    spec = spec_from_args(args)
+    spec = dataclasses.replace(
+        spec, settings=dataclasses.replace(spec.settings, compare_original=False)
+    )
     pipeline = load_system(spec).pipeline
 
     def pronounce(word: str) -> list[str] | None:

@@ -9,13 +9,7 @@ from pathlib import Path
 from ..acoustic.card import render_markdown
 from ..acoustic.default_model import is_current
 from ..acoustic.errors import ModelError
-from ..acoustic.paths import (
-    CARD_JSON,
-    CARD_MARKDOWN,
-    DEFAULT_MODEL_NAME,
-    default_data_dir,
-    model_dir,
-)
+from ..acoustic.paths import CARD_JSON, CARD_MARKDOWN, model_dir
 from ..acoustic.registry import (
     card_from_manifest,
     installed_models,
@@ -24,6 +18,7 @@ from ..acoustic.registry import (
     verify_model,
 )
 from ..build.default_model import build_default_model, ensure_default_model
+from ..config import DEFAULT_MODEL, default_data_dir
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -32,7 +27,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     actions.add_parser("list", help="known models (manifest) and installed ones")
     verify = actions.add_parser("verify", help="checksums, loading, tokens vs output width")
-    verify.add_argument("model", nargs="?", default=DEFAULT_MODEL_NAME, help="name or directory")
+    verify.add_argument("model", nargs="?", default=DEFAULT_MODEL, help="name or directory")
     build = actions.add_parser("build", help="build the default model from the hama package")
     build.add_argument("--force", action="store_true", help="rebuild even if it is up to date")
     card = actions.add_parser("card", help="write card.json for a downloaded manifest model")
@@ -78,7 +73,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    target = model_dir(DEFAULT_MODEL_NAME, args.data_dir)
+    target = model_dir(DEFAULT_MODEL, args.data_dir)
     if args.force:
         build_default_model(target)
     elif is_current(target):

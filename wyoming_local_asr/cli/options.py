@@ -8,20 +8,29 @@ every invalid value produces the same kind of one-line error.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ..config import DEFAULT_MODEL, DEFAULT_URI, Settings, load_settings
-from ..config_validators import DEFAULT_OPS_PORT, DEVICES, VALIDATORS
+from ..config_validators import DEFAULT_OPS_PORT, DEVICES, PRECISIONS, VALIDATORS
 
 _S = argparse.SUPPRESS
 
 
-def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
-    """Register every settings option (the help text shows the defaults)."""
-    defaults = Settings()
-    parser.add_argument("--config", metavar="PATH", default=None, help="YAML/JSON config file")
+GROUPS = ("server", "model", "audio", "ops")
 
+
+def add_settings_arguments(
+    parser: argparse.ArgumentParser, groups: tuple[str, ...] = GROUPS
+) -> None:
+    """Register the options of the settings `groups` (the help text shows the defaults)."""
+    parser.add_argument("--config", metavar="PATH", default=None, help="YAML/JSON config file")
+    for group in groups:
+        _GROUPS[group](parser)
+
+
+def _server_arguments(parser: argparse.ArgumentParser) -> None:
     server = parser.add_argument_group("server")
     server.add_argument("--uri", default=_S, help=f"tcp://HOST:PORT or unix://PATH ({DEFAULT_URI})")
     server.add_argument(
@@ -42,19 +51,36 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
     )
     server.add_argument("--debug", action=argparse.BooleanOptionalAction, default=_S)
 
+
+def _model_arguments(parser: argparse.ArgumentParser) -> None:
+    defaults = Settings()
     model = parser.add_argument_group("model")
     model.add_argument("--model", default=_S, help=f"name or directory ({DEFAULT_MODEL})")
     model.add_argument("--data-dir", default=_S, metavar="DIR", help=f"({defaults.data_dir})")
     model.add_argument("--language", default=_S, help="default en")
     model.add_argument("--device", default=_S, help=f"{'|'.join(DEVICES)} (default auto)")
     model.add_argument("--threads", default=_S, metavar="N", help="0 = from the cores")
+    model.add_argument(
+        "--precision", default=_S, help=f"{'|'.join(PRECISIONS)} (default {defaults.precision})"
+    )
     model.add_argument("--beam", default=_S, metavar="N", help=f"beam width ({defaults.beam})")
 
+
+def _audio_arguments(parser: argparse.ArgumentParser) -> None:
     audio = parser.add_argument_group("audio")
     audio.add_argument("--denoise", action=argparse.BooleanOptionalAction, default=_S)
+    audio.add_argument(
+        "--compare-original",
+        action=argparse.BooleanOptionalAction,
+        default=_S,
+        help="with --denoise: also recognize the audio without denoising and keep the "
+        "transcript scored higher (default on)",
+    )
     audio.add_argument("--vad", action=argparse.BooleanOptionalAction, default=_S)
     audio.add_argument("--vad-aggressiveness", default=_S, metavar="0..3", help="default 2")
 
+
+def _ops_arguments(parser: argparse.ArgumentParser) -> None:
     ops = parser.add_argument_group("operations and access")
     ops.add_argument(
         "--ops-port",
@@ -76,6 +102,14 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
     )
     ops.add_argument("--require-token", action=argparse.BooleanOptionalAction, default=_S)
     ops.add_argument("--tokens-file", default=_S, metavar="PATH", help="(<data-dir>/tokens.json)")
+
+
+_GROUPS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
+    "server": _server_arguments,
+    "model": _model_arguments,
+    "audio": _audio_arguments,
+    "ops": _ops_arguments,
+}
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from ..config import DEFAULT_BEAM
 from .language_model import LanguageModel
 from .lookahead import TrieWalker
 from .memo import MEMO_LIMIT, remember
@@ -41,9 +42,11 @@ WordEnd = tuple[int, int, float]  # (word, key part of the LM state after it, fa
 
 @dataclass(frozen=True)
 class SearchOptions:
-    beam: int = 64
+    """The search's settings; `DecoderOptions` takes its defaults from here."""
+
+    beam: int = DEFAULT_BEAM
     # Hypotheses whose log-probability is this far below the best are dropped.
-    beam_threshold: float = 10.0
+    beam_threshold: float = 8.0
     # Natural-log weight of the LM and bonus per word.
     lm_weight: float = 0.6
     word_bonus: float = 0.0
@@ -86,10 +89,6 @@ class BeamSearch:
         self.options = options
         self._lm_memo: dict[tuple[int, int], tuple[float, int]] = {}
         self.walker = TrieWalker(trie, options.lm_weight, lookahead)
-
-    def set_lookahead(self, lookahead: Sequence[float] | None) -> None:
-        """Recompute the look-ahead, for example after words were added."""
-        self.walker = TrieWalker(self.trie, self.options.lm_weight, lookahead)
 
     def clear_lm_memo(self) -> None:
         """Forget memoized LM scores (after the LM changed)."""

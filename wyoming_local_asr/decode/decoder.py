@@ -18,6 +18,7 @@ from .greedy import greedy_phonemes
 from .language_model import LanguageModel
 from .lexicon import Lexicon, Pronouncer, g2p_pronouncer
 from .phoneme_tokens import TokenTable
+from .protocols import Decoded, PhraseBiasing
 
 _WORD = re.compile(r"[\w']+")
 
@@ -27,11 +28,11 @@ class DecoderOptions:
     """How log-probabilities become words. Defaults tuned on pocketsphinx-testdata and
     synthesized Home Assistant commands (see the decoder notes in the README)."""
 
-    beam: int = 64
+    beam: int = SearchOptions.beam
     # Hypotheses more than this many nats below the best are dropped.
-    beam_threshold: float = 8.0
-    lm_weight: float = 0.6
-    word_bonus: float = 0.0
+    beam_threshold: float = SearchOptions.beam_threshold
+    lm_weight: float = SearchOptions.lm_weight
+    word_bonus: float = SearchOptions.word_bonus
     # Phoneme candidates per frame: the `top_k` most likely, if above `min_token_logprob`.
     top_k: int = 8
     min_token_logprob: float = -5.0
@@ -40,7 +41,7 @@ class DecoderOptions:
     # Logits are divided by `temperature` and blank gets `blank_bias` before decoding.
     temperature: float = 1.0
     blank_bias: float = 0.0
-    direct_word_transitions: bool = True
+    direct_word_transitions: bool = SearchOptions.direct_word_transitions
     # Unigram LM look-ahead inside words (better pruning at the same beam).
     lookahead: bool = True
 
@@ -128,6 +129,11 @@ class WordDecoder:
         result = self.search(logprobs)
         return " ".join(self.lexicon.words[w] for w in result.words), result.log_score
 
+    def decode_utterance(self, logprobs: NDArray[np.float32]) -> Decoded:
+        """The `Decoder` interface: words, their score and the greedy phonemes."""
+        text, score = self.decode_scored(logprobs)
+        return Decoded(text, score, self.phonemes(logprobs))
+
     def phonemes(self, logprobs: NDArray[np.float32]) -> str:
         """Greedy phonemes ("|" between words), for debugging."""
         return greedy_phonemes(logprobs, self.tokens)
@@ -156,9 +162,8 @@ class WordDecoder:
         can (`add_phrases`, as the interpolated command model does) and their words become
         decodable. Returns the words new to the lexicon."""
         phrases = [phrase.lower() for phrase in phrases]
-        add_to_lm = getattr(self.language_model, "add_phrases", None)
-        if callable(add_to_lm):
-            add_to_lm(phrases)
+        if isinstance(self.language_model, PhraseBiasing):
+            self.language_model.add_phrases(phrases)
             # LM states and ids of formerly unknown words may have changed.
             self._lm_word_ids[:] = array(
                 "q", (self.language_model.word_id(w) for w in self.lexicon.words)

@@ -149,14 +149,6 @@ class InterpolatedLanguageModel:
             self.command.final_score(command_state),
         )
 
-    def sentence_score(self, words: list[str], final: bool = True) -> float:
-        state = self.initial_state()
-        total = 0.0
-        for word in words:
-            logprob, state = self.score(state, self.word_id(word))
-            total += logprob
-        return total + (self.final_score(state) if final else 0.0)
-
 
 def _logaddexp(a: float, b: float) -> float:
     if a < b:

@@ -98,12 +98,3 @@ class NgramLanguageModel:
 
     def final_score(self, state: int) -> float:
         return self.score(state, self._end)[0]
-
-    def sentence_score(self, words: list[str], final: bool = True) -> float:
-        """Total log probability of `words` after `<s>` (and `</s>` when `final`)."""
-        state = self.initial_state()
-        total = 0.0
-        for word in words:
-            logprob, state = self.score(state, self.word_id(word))
-            total += logprob
-        return total + (self.final_score(state) if final else 0.0)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..acoustic.token_file import read_tokens
@@ -74,6 +74,3 @@ class TokenTable:
             else:
                 canonical.append(self.blank_id)
         return canonical
-
-    def to_text(self, ids: Iterable[int]) -> str:
-        return " ".join(self.tokens[index] for index in ids)

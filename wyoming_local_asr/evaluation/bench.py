@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from ..config import Settings
 from ..progress import Progress
 from .bench_worker import spec_to_json
 from .corpus import load_corpus
@@ -38,16 +39,19 @@ FAST_BEAM = 16
 def configurations(model_dir: Path | None, threads: int = 1) -> list[Configuration]:
     """The configurations compared: ours in int8 (the server default), fp32, without RNNoise,
     with a narrow beam, and the pocketsphinx baseline behind the same pipeline."""
-    base = SystemSpec(recognizer="local", model_dir=model_dir, threads=threads)
+    base = Settings(threads=threads)
     configs = []
     if model_dir is not None:
+        base = replace(base, model=str(model_dir))
         configs += [
-            Configuration("int8", base),
-            Configuration("fp32", replace(base, quantized=False)),
-            Configuration("int8, no denoise", replace(base, denoise=False)),
-            Configuration(f"int8, beam {FAST_BEAM}", replace(base, beam=FAST_BEAM)),
+            Configuration("int8", SystemSpec("local", base)),
+            Configuration("fp32", SystemSpec("local", replace(base, precision="fp32"))),
+            Configuration("int8, no denoise", SystemSpec("local", replace(base, denoise=False))),
+            Configuration(
+                f"int8, beam {FAST_BEAM}", SystemSpec("local", replace(base, beam=FAST_BEAM))
+            ),
         ]
-    configs.append(Configuration("pocketsphinx", SystemSpec(recognizer="pocketsphinx")))
+    configs.append(Configuration("pocketsphinx", SystemSpec("pocketsphinx", base)))
     return configs
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import resource
 import sys
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -35,15 +34,11 @@ def current_rss_mb() -> float:
 
 
 def spec_to_json(spec: SystemSpec) -> str:
-    document = asdict(spec)
-    document["model_dir"] = str(spec.model_dir) if spec.model_dir is not None else None
-    return json.dumps(document)
+    return json.dumps(spec.to_document())
 
 
 def spec_from_json(text: str) -> SystemSpec:
-    document: dict[str, Any] = json.loads(text)
-    model_dir = document.pop("model_dir")
-    return SystemSpec(**document, model_dir=Path(model_dir) if model_dir else None)
+    return SystemSpec.from_document(json.loads(text))
 
 
 def measure(spec: SystemSpec, corpus: Path, noise_snr: float | None = None) -> dict[str, Any]:

@@ -1,48 +1,75 @@
-"""The systems an evaluation can run: our recognizer (int8 or fp32) or the pocketsphinx baseline,
-each behind the server's `Pipeline` with denoise and VAD switched as asked."""
+"""The systems an evaluation can run: our recognizer, or the pocketsphinx baseline, each behind
+the server's pipeline, built from the server's `Settings` by the server's own functions."""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field, fields
+from typing import Any
 
-from ..audio.denoise import Denoiser
-from ..audio.vad import Endpointer
+from ..asr_service import build_engine, load_recognizer_for
+from ..config import Settings, validate_layer
 from ..pipeline import Pipeline
 from ..recognizer import Recognizer
 
 RECOGNIZERS = ("local", "pocketsphinx")
+# The settings that change what an evaluation measures (the rest concern serving).
+SYSTEM_SETTINGS = (
+    "model",
+    "data_dir",
+    "precision",
+    "beam",
+    "threads",
+    "device",
+    "denoise",
+    "compare_original",
+    "vad",
+    "vad_aggressiveness",
+)
 
 
 @dataclass(frozen=True)
 class SystemSpec:
-    """What to evaluate. `model_dir` is needed for the local recognizer only."""
+    """What to evaluate: which recognizer, with which of the server's settings."""
 
     recognizer: str = "local"
-    model_dir: Path | None = None
-    quantized: bool = True
-    beam: int | None = None
-    threads: int = 1
-    device: str = "auto"
-    denoise: bool = True
-    compare_original: bool = True
-    vad: bool = True
-    vad_aggressiveness: int = 2
+    settings: Settings = field(default_factory=Settings)
 
     def describe(self) -> dict[str, object]:
-        settings: dict[str, object] = {"recognizer": self.recognizer}
+        described: dict[str, object] = {"recognizer": self.recognizer}
+        settings = self.settings
         if self.recognizer == "local":
-            settings.update(
-                model=str(self.model_dir),
-                precision="int8" if self.quantized else "fp32",
-                beam=self.beam if self.beam is not None else "default",
-                threads=self.threads,
+            described.update(
+                model=str(settings.model_dir),
+                precision=settings.precision,
+                beam=settings.beam,
+                threads=settings.onnx_threads,
             )
-        settings.update(denoise=self.denoise, vad=self.vad)
-        if self.denoise:
-            settings.update(compare_original=self.compare_original)
-        return settings
+        described.update(denoise=settings.denoise, vad=settings.vad)
+        if settings.denoise:
+            described.update(compare_original=settings.compare_original)
+        return described
+
+    def to_document(self) -> dict[str, Any]:
+        """JSON-ready: the recognizer and the system settings that differ from the defaults."""
+        defaults = Settings()
+        changed = {
+            f.name: getattr(self.settings, f.name)
+            for f in fields(Settings)
+            if f.name in SYSTEM_SETTINGS
+            and getattr(self.settings, f.name) != getattr(defaults, f.name)
+        }
+        return {
+            "recognizer": self.recognizer,
+            "settings": {
+                key: str(value) if key == "data_dir" else value for key, value in changed.items()
+            },
+        }
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any]) -> SystemSpec:
+        values = validate_layer(document.get("settings", {}), "system spec")
+        return cls(document.get("recognizer", "local"), Settings(**values))
 
 
 @dataclass(frozen=True)
@@ -57,29 +84,13 @@ def load_recognizer(spec: SystemSpec) -> Recognizer:
 
         return PocketsphinxRecognizer()
     if spec.recognizer == "local":
-        if spec.model_dir is None:
-            raise ValueError("the local recognizer needs a model directory")
-        from ..ctc_recognizer import load_recognizer as load_ctc
-
-        return load_ctc(
-            spec.model_dir,
-            quantized=spec.quantized,
-            beam=spec.beam,
-            threads=spec.threads,
-            device=spec.device,
-        )
+        return load_recognizer_for(spec.settings)
     raise ValueError(f"unknown recognizer {spec.recognizer!r}; choose {', '.join(RECOGNIZERS)}")
 
 
 def load_system(spec: SystemSpec) -> LoadedSystem:
-    """Load the recognizer (timed) and put it behind a pipeline."""
+    """Load the recognizer (timed) and put it behind the server's pipeline."""
     start = time.perf_counter()
     recognizer = load_recognizer(spec)
     load_seconds = time.perf_counter() - start
-    pipeline = Pipeline(
-        recognizer,
-        denoiser=Denoiser() if spec.denoise else None,
-        endpointer=Endpointer(aggressiveness=spec.vad_aggressiveness) if spec.vad else None,
-        compare_original=spec.compare_original,
-    )
-    return LoadedSystem(pipeline, load_seconds)
+    return LoadedSystem(build_engine(spec.settings, recognizer).pipeline, load_seconds)

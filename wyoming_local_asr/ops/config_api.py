@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import voluptuous as vol
 
-RUNTIME_KEYS = ("language", "beam_width", "vad_aggressiveness", "denoise", "vocabulary")
+RUNTIME_KEYS = ("language", "beam", "vad_aggressiveness", "denoise", "vocabulary")
 MAX_PHRASES = 1000
 MAX_PHRASE_LENGTH = 200
 
@@ -26,7 +26,7 @@ CONFIG_CHANGES_SCHEMA = vol.Schema(
             vol.Optional("language"): vol.All(
                 str, vol.Match(r"^[a-z]{2,3}([-_][A-Za-z0-9]{2,8})*$", msg="a language code")
             ),
-            vol.Optional("beam_width"): vol.All(_integer, vol.Range(min=1, max=1024)),
+            vol.Optional("beam"): vol.All(_integer, vol.Range(min=1, max=1024)),
             vol.Optional("vad_aggressiveness"): vol.All(_integer, vol.Range(min=0, max=3)),
             vol.Optional("denoise"): bool,
             vol.Optional("vocabulary"): PHRASES,

@@ -20,10 +20,6 @@ class ServiceInfo:
     tls: bool
 
 
-class ConfigError(ValueError):
-    """A configuration change the server refuses; its message is shown to the client."""
-
-
 class ServiceControl(Protocol):
     """The server's side of the operations API."""
 
@@ -41,7 +37,7 @@ class ServiceControl(Protocol):
         """Apply validated runtime settings; returns the effective values of all of them.
 
         `changes` holds a subset of the keys in `ops.config_api.RUNTIME_KEYS`: "language"
-        (str), "beam_width" (int), "vad_aggressiveness" (int 0..3), "denoise" (bool),
+        (str), "beam" (int), "vad_aggressiveness" (int 0..3), "denoise" (bool),
         "vocabulary" (list of phrases). Raise ConfigError for a value the server cannot use.
         """
         ...

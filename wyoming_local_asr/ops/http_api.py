@@ -17,9 +17,10 @@ import voluptuous as vol
 from aiohttp import web
 
 from .. import __version__
+from ..config import ConfigError
 from .auth import Authorizer, Decision, Outcome, bearer_token
 from .config_api import CONFIG_CHANGES_SCHEMA, VOCABULARY_SCHEMA, describe_invalid
-from .control import ConfigError, ServiceControl
+from .control import ServiceControl
 from .health import Thresholds, health_report
 from .metrics import Metrics
 from .prometheus import CONTENT_TYPE, render

@@ -156,10 +156,6 @@ class TokensFileError(ValueError):
     """The tokens file exists but cannot be understood."""
 
 
-def default_tokens_file(data_dir: Path) -> Path:
-    return data_dir / "tokens.json"
-
-
 def _read(path: Path) -> dict[str, TokenRecord]:
     try:
         document: Any = json.loads(path.read_text())
