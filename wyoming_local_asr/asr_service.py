@@ -104,6 +104,10 @@ class AsrService:
         return self._engine.settings
 
     @property
+    def model_info(self) -> ModelInfo:
+        return self._engine.recognizer.info
+
+    @property
     def has_idle_worker(self) -> bool:
         """Whether optional work (a streaming partial) can run now without making others wait."""
         return self._busy < self.workers

@@ -18,14 +18,6 @@ MONO_16K = AudioFormat(16000, 2, 1)
 CHUNK = 2048  # bytes: 64 ms, as Home Assistant sends them
 
 
-class SilentClient:
-    async def send_transcript_start(self, language: str) -> None:
-        pass
-
-    async def send_chunk(self, text: str) -> None:
-        pass
-
-
 @pytest.fixture
 async def service() -> AsyncIterator[AsrService]:
     settings = replace(TEST_SETTINGS, denoise=True, vad=True)
@@ -35,7 +27,7 @@ async def service() -> AsyncIterator[AsrService]:
 
 
 def new_utterance(service: AsrService) -> Utterance:
-    return Utterance(service, SilentClient(), MONO_16K, streaming=False, language=None)
+    return Utterance(service, MONO_16K, streaming=False, language=None)
 
 
 async def wait_until_fed(utterance: Utterance) -> None:
@@ -51,7 +43,7 @@ async def test_audio_is_denoised_as_it_arrives(service: AsrService, goforward: b
         await asyncio.sleep(0)  # the event loop goes on while pieces are fed on threads
     await wait_until_fed(utterance)  # without audio-stop: nothing waits for the end
     assert utterance.pending_bytes == 0
-    result = await utterance.finish()
+    result = (await utterance.finish()).result
 
     whole = await service.run_blocking(service.engine.pipeline.run, goforward, MONO_16K)
     assert result.text == whole.text != ""
@@ -71,6 +63,6 @@ async def test_a_cancelled_utterance_leaves_the_service_working(
         await wait_until_fed(utterance)  # the piece in flight ends; nothing more is fed
     utterance = new_utterance(service)
     utterance.add(goforward)
-    result = await utterance.finish()
+    result = (await utterance.finish()).result
     whole = await service.run_blocking(service.engine.pipeline.run, goforward, MONO_16K)
     assert result.text == whole.text

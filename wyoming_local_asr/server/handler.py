@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from wyoming.asr import Transcribe, Transcript, TranscriptChunk, TranscriptStart, TranscriptStop
+from wyoming.asr import Transcribe
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.error import Error
 from wyoming.event import Event, async_write_event
@@ -38,7 +38,6 @@ from ..ops.auth import Authorizer
 from ..ops.metrics import Metrics
 from ..ops.roles import TRANSCRIBE
 from .info_event import PROGRAM_NAME, info_event
-from .partial_text import normalize
 from .utterance import Utterance
 from .wire import ProtocolError, read_event
 
@@ -91,6 +90,9 @@ class ConnectionHandler:
         self._request: Transcribe | None = None
         self._authorized = False
         self._utterance: Utterance | None = None
+        # Writes the current utterance's partial transcripts as they come.
+        self._forwarding: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()  # keeps running forwarders referenced
         # After a refused utterance: drop its audio silently until `audio-stop`.
         self._discarding = False
 
@@ -139,7 +141,7 @@ class ConnectionHandler:
         elif Transcribe.is_type(event.type):
             await self._on_transcribe(event)
         elif Describe.is_type(event.type):
-            await self.write(info_event(self.service.engine.recognizer.info))
+            await self.write(info_event(self.service.model_info))
         elif Ping.is_type(event.type):
             await self.write(Pong(text=event.data.get("text")).event())
         elif event.type == "select-program":
@@ -183,13 +185,15 @@ class ConnectionHandler:
             raise ClientError("bad-audio-format", str(error)) from None
         request, self._request = self._request, None
         self._discarding = False
-        self._utterance = Utterance(
+        self._utterance = utterance = Utterance(
             self.service,
-            self,
             fmt,
             streaming=_wants_streaming(request),
             language=request.language if request and request.language else None,
         )
+        self._forwarding = task = asyncio.create_task(self._forward(utterance.outbox))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def _on_chunk(self, event: Event) -> None:
         if self._discarding:
@@ -199,13 +203,13 @@ class ConnectionHandler:
             self._discarding = True
             raise ClientError("no-audio-start", "audio-chunk before audio-start")
         utterance.add(event.payload or b"")
-        limit = utterance.engine.settings.max_utterance_seconds
-        if utterance.seconds > limit:
+        if utterance.too_long:
             self._record(utterance.seconds, {}, 0.0, ok=False)
             self._drop_utterance("")
             self._discarding = True
             raise ClientError(
-                "utterance-too-long", f"the utterance is longer than the limit of {limit:g} s"
+                "utterance-too-long",
+                f"the utterance is longer than the limit of {utterance.max_seconds:g} s",
             )
 
     async def _on_stop(self) -> bool:
@@ -223,20 +227,33 @@ class ConnectionHandler:
     async def _finish(self, utterance: Utterance) -> None:
         stopped = time.perf_counter()
         try:
-            result = await utterance.finish()
+            finished = await utterance.finish()
         except Exception:
             _LOGGER.exception("Client %s: transcription failed", self.name)
             self._record(utterance.seconds, {}, time.perf_counter() - stopped, ok=False)
             raise ClientError("transcription-failed", "the recognizer failed", close=True) from None
-        text = normalize(result.text)
-        language = utterance.language or utterance.engine.settings.language
-        if utterance.streaming:
-            await utterance.send_final_chunk(text)
-        await self.write(Transcript(text=text, language=language).event())
-        if utterance.streaming:
-            await self.write(TranscriptStop().event())
+        finally:
+            await self._stop_forwarding()  # partials already queued go out first
+        for event in finished.events:
+            await self.write(event)
+        result = finished.result
         self._record(result.audio_seconds, result.timings, time.perf_counter() - stopped, ok=True)
-        _LOGGER.debug("Client %s: %r (%.2f s audio)", self.name, text, result.audio_seconds)
+        _LOGGER.debug(
+            "Client %s: %r (%.2f s audio)", self.name, finished.text, result.audio_seconds
+        )
+
+    async def _forward(self, outbox: asyncio.Queue[Event | None]) -> None:
+        """Write an utterance's partial-transcript events until it says no more will come."""
+        while (event := await outbox.get()) is not None:
+            try:
+                await self.write(event)
+            except ConnectionError:
+                return
+
+    async def _stop_forwarding(self) -> None:
+        task, self._forwarding = self._forwarding, None
+        if task is not None:
+            await task
 
     def _record(
         self, audio_seconds: float, timings: dict[str, float], latency: float, *, ok: bool
@@ -249,6 +266,7 @@ class ConnectionHandler:
         if utterance is None:
             return
         utterance.cancel()
+        self._forwarding = None  # ends at the None that cancel() queued
         if reason:
             _LOGGER.info("Client %s: %s, audio dropped", self.name, reason)
 
@@ -261,12 +279,6 @@ class ConnectionHandler:
             return
         with contextlib.suppress(ConnectionError):
             await self.write(Error(text=message, code=code).event())
-
-    async def send_transcript_start(self, language: str) -> None:
-        await self.write(TranscriptStart(language=language).event())
-
-    async def send_chunk(self, text: str) -> None:
-        await self.write(TranscriptChunk(text=text).event())
 
 
 def _wants_streaming(request: Transcribe | None) -> bool:

@@ -9,13 +9,20 @@ While audio arrives, a streaming utterance runs VAD and the recognizer on the au
 and denoised so far every `partial_interval` seconds of new audio, on a worker thread and
 never more than one such run at a time, and sends the stable words as `transcript-chunk`s
 (see `partial_text.py`).
+
+An utterance sends nothing itself: the events of its partial transcripts go into `outbox` (the
+handler writes them as they come), and `finish` returns the final events for the handler to
+send once the outbox is empty.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Protocol
+from dataclasses import dataclass
+
+from wyoming.asr import Transcript, TranscriptChunk, TranscriptStart, TranscriptStop
+from wyoming.event import Event
 
 from ..asr_service import AsrService, Engine
 from ..audio.convert import AudioFormat
@@ -30,12 +37,13 @@ _LOGGER = logging.getLogger(__name__)
 FEED_SECONDS = 0.5
 
 
-class StreamingClient(Protocol):
-    """Where a streaming utterance sends its events."""
+@dataclass(frozen=True)
+class Finished:
+    """The end of an utterance: the events to send, in order, and what the pipeline measured."""
 
-    async def send_transcript_start(self, language: str) -> None: ...
-
-    async def send_chunk(self, text: str) -> None: ...
+    events: list[Event]
+    text: str
+    result: PipelineResult
 
 
 class Utterance:
@@ -44,14 +52,14 @@ class Utterance:
     def __init__(
         self,
         service: AsrService,
-        client: StreamingClient,
         fmt: AudioFormat,
         *,
         streaming: bool,
         language: str | None,
     ) -> None:
         self.service = service
-        self.client = client
+        # Events of the partial transcripts, in order; None once no more will come.
+        self.outbox: asyncio.Queue[Event | None] = asyncio.Queue()
         # Taken once: a reload or settings change during the utterance does not affect it.
         self.engine: Engine = service.engine
         self.format = fmt
@@ -67,8 +75,6 @@ class Utterance:
         self._text = PartialText()
         self._partial_task: asyncio.Task[None] | None = None
         self._partial_seconds = 0.0
-        # Serializes partial and final stream events so that chunks stay in order.
-        self._stream_lock = asyncio.Lock()
         self._stream_started = False
         self._final_started = False
         self._cancelled = False
@@ -76,6 +82,14 @@ class Utterance:
     @property
     def seconds(self) -> float:
         return self.format.seconds(self.received_bytes)
+
+    @property
+    def max_seconds(self) -> float:
+        return self.engine.settings.max_utterance_seconds
+
+    @property
+    def too_long(self) -> bool:
+        return self.seconds > self.max_seconds
 
     @property
     def pending_bytes(self) -> int:
@@ -88,16 +102,35 @@ class Utterance:
         if self._feeding is None and not self._cancelled:
             self._feeding = asyncio.create_task(self._feed())
 
-    async def finish(self) -> PipelineResult:
-        """The final result on all the audio (runs on a worker thread)."""
-        if self._feeding is not None:
-            # Shielded: if this wait is cancelled, the piece on its thread still completes.
-            await asyncio.shield(self._feeding)
-        if self._feed_error is not None:
-            self._stream.close()
-            raise self._feed_error
-        pcm, self._unfed = bytes(self._unfed), bytearray()
-        return await self.service.run_blocking(self._stream.finish, pcm)
+    async def finish(self) -> Finished:
+        """The final transcript on all the audio (the pipeline runs on a worker thread), and
+        the events that end the utterance: for a streaming client the rest of the text as a
+        `transcript-chunk`, then `transcript` and `transcript-stop`; else `transcript`."""
+        try:
+            if self._feeding is not None:
+                # Shielded: if this wait is cancelled, the piece on its thread still completes.
+                await asyncio.shield(self._feeding)
+            if self._feed_error is not None:
+                self._stream.close()
+                raise self._feed_error
+            pcm, self._unfed = bytes(self._unfed), bytearray()
+            result = await self.service.run_blocking(self._stream.finish, pcm)
+        finally:
+            self._final_started = True  # no partial is queued after this
+            self.outbox.put_nowait(None)
+        text = normalize(result.text)
+        events: list[Event] = []
+        if self.streaming:
+            events += self._start_events()
+            chunk = self._text.finish(text)
+            if chunk is None:
+                _LOGGER.debug("Partial %r is not a prefix of final %r", self._text.text, text)
+            elif chunk:
+                events.append(TranscriptChunk(text=chunk).event())
+        events.append(Transcript(text=text, language=self.language).event())
+        if self.streaming:
+            events.append(TranscriptStop().event())
+        return Finished(events, text, result)
 
     async def _feed(self) -> None:
         """Feed the audio received so far to the pipeline, piece by piece, until none is left."""
@@ -117,17 +150,6 @@ class Utterance:
             self._feeding = None
             self._in_flight = 0
 
-    async def send_final_chunk(self, text: str) -> None:
-        """Complete the streamed text with the rest of the final `text`."""
-        async with self._stream_lock:
-            self._final_started = True
-            await self._start_stream()
-            chunk = self._text.finish(text)
-            if chunk is None:
-                _LOGGER.debug("Partial %r is not a prefix of final %r", self._text.text, text)
-            elif chunk:
-                await self.client.send_chunk(chunk)
-
     def cancel(self) -> None:
         """Forget the audio; a partial run still on a thread is ignored when it ends."""
         self._cancelled = True
@@ -136,6 +158,7 @@ class Utterance:
         self._unfed = bytearray()
         if self._partial_task is not None:
             self._partial_task.cancel()
+        self.outbox.put_nowait(None)
 
     def _maybe_start_partial(self) -> None:
         interval = self.engine.settings.partial_interval
@@ -158,19 +181,17 @@ class Utterance:
             return
         finally:
             self._partial_task = None
-        async with self._stream_lock:
-            if self._cancelled or self._final_started:
-                return
-            chunk = self._text.update(normalize(result.text))
-            if chunk:
-                try:
-                    await self._start_stream()
-                    await self.client.send_chunk(chunk)
-                except ConnectionError:
-                    return
+        if self._cancelled or self._final_started:
+            return
+        chunk = self._text.update(normalize(result.text))
+        if chunk:
+            for event in [*self._start_events(), TranscriptChunk(text=chunk).event()]:
+                self.outbox.put_nowait(event)
         self._maybe_start_partial()
 
-    async def _start_stream(self) -> None:
-        if not self._stream_started:
-            self._stream_started = True
-            await self.client.send_transcript_start(self.language)
+    def _start_events(self) -> list[Event]:
+        """`transcript-start`, the first time the stream produces anything."""
+        if self._stream_started:
+            return []
+        self._stream_started = True
+        return [TranscriptStart(language=self.language).event()]
