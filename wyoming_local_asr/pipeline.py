@@ -10,11 +10,8 @@ The result is the same as running the whole utterance at once (`Pipeline.run`).
 With a denoiser, the recognizer also hears the audio as it came and the transcript it scores
 higher is kept (`compare_original`). RNNoise helps under babble and hurts under some steady
 noise; the recognizer's own score (acoustic log-probability with the LM) tells which helps an
-utterance. At 10 dB SNR, WER with the denoised audio only (`eval --noise-snr 10
---no-compare-original`) / without denoising (`--no-denoise`) / the better-scored one (the
-default): on real speech babble 34.7 / 40.6 / 32.7%, white 21.8 / 20.8 / 20.8%, pink 15.8 /
-11.9 / 11.9%; on the commands babble 37.3 / 44.0 / 37.1%, white 24.1 / 25.4 / 22.0%, pink
-15.3 / 15.3 / 13.6%. It costs a second pass of the recognizer (RTF 0.003).
+utterance. It costs a second pass of the recognizer. Measure it with `eval --noise-snr 10`
+and `--no-compare-original` / `--no-denoise`; the figures are in `docs/tuning.md`.
 """
 
 from __future__ import annotations

@@ -8,10 +8,8 @@ the client sends it, so that after `audio-stop` almost nothing of this stage is 
 pieces joined are exactly the result on the whole utterance at once (`Denoiser.process`).
 
 `strength` mixes the denoised signal with the original. RNNoise alone removes noise well but
-also smears the speech. Measured with hama's phoneme recognizer on 12 real clips of
-pocketsphinx-testdata at 10 dB SNR (3 seeds; phoneme errors against its output on the clean
-clip), without RNNoise / RNNoise alone / half-and-half: white noise 11.1% / 23.0% / 10.3%,
-pink 8.2% / 13.2% / 8.3%, babble 22.0% / 27.9% / 17.4%. Hence the default of 0.5.
+also smears the speech; the default of 0.5 was chosen by phoneme errors on noisy real clips
+(`docs/tuning.md`).
 """
 
 from __future__ import annotations

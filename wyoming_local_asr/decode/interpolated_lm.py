@@ -25,13 +25,8 @@ from .command_lm import CommandLanguageModel
 from .memo import remember
 from .ngram_lm import NgramLanguageModel
 
-# Prior weight of the command model and the clip of its log-odds. Measured on held-out Home
-# Assistant commands / LibriVox text: perplexity 525 / 911 with the general model alone,
-# 8.8 / 934 at 0.3, 8.1 / 950 at 0.5. WER (int8, beam 64, no denoise) on 216 synthesized
-# commands (4 voices, 1008 words) / the 12 real pocketsphinx-testdata clips (101 words), with
-# the clip at 6 unless said: general model alone 8.9% / -, 0.5: 7.0% / 4.0%, 0.8: 6.3% / 4.0%,
-# 0.9: 5.9% / 5.0%, 0.8 clipped at 4: 6.2% / 4.0% (chosen), 0.9 clipped at 4: 5.7% / 5.0%.
-# (Chosen on the same clips it is reported on: a small grid, two parameters.)
+# Prior weight of the command model and the clip of its log-odds, chosen by WER with `eval`
+# on the command and real corpora (`docs/tuning.md` has the grid that was measured).
 DEFAULT_COMMAND_WEIGHT = 0.8
 DEFAULT_MAX_LOG_ODDS = 4.0
 ODDS_STEP = 0.25

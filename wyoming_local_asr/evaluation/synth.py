@@ -4,11 +4,10 @@ Voices (Debian packages): festival `cmu_us_slt_arctic_hts` (festvox-us-slt-hts, 
 `ked_diphone` (festvox-kdlpc16k) and `kal_diphone` (festvox-kallpc16k), both male diphone;
 flite `slt`, `rms`, `awb` and `kal16`.
 
-The default voices are the most intelligible ones by measurement: greedy phonemes of the
-default acoustic model against hama's G2P phonemes of the text, on 18 command sentences,
-phoneme error rate: flite rms 6.8%, festival slt 7.1%, flite awb 11.5%, festival ked 11.8%,
-flite slt 12.7%, festival kal 16.0%, flite kal16 20.1%. The defaults cover two speakers with
-two engines each (slt: festival HTS and flite) plus two male US voices (rms, ked).
+The default voices are the most intelligible ones by the phoneme error rate of the default
+acoustic model's greedy phonemes against hama's G2P phonemes of the text (`docs/tuning.md`).
+The defaults cover two speakers with two engines each (slt: festival HTS and flite) plus two
+male US voices (rms, ked).
 """
 
 from __future__ import annotations
