@@ -26,6 +26,9 @@ DEFAULT_URI = "tcp://0.0.0.0:10300"
 DEFAULT_MODEL = "hama-conformer-ctc-en"
 # The decoder's beam width (the search reads it from here too: `decode/beam_search.py`).
 DEFAULT_BEAM = 64
+# The home grammar's fast path: a closed sentence this many nats (acoustic log-probability)
+# below the open words still wins (`decode/home_decoder.py`; tuned with `eval --vocabulary`).
+DEFAULT_GRAMMAR_THRESHOLD = 3.0
 # Upper bound of a Wyoming event's JSON data or binary payload.
 MAX_EVENT_BYTES = 1 << 20
 
@@ -68,6 +71,12 @@ class Settings:
     partial_interval: float = 1.0
     # Extra phrases the decoder should be able to recognize (names, commands).
     vocabulary: tuple[str, ...] = ()
+    # A home vocabulary document (YAML/JSON: entities, areas, floors, sentences, phrases) read
+    # at start instead of the one kept in the data dir.
+    vocabulary_file: Path | None = None
+    # Decode the home's own commands with its grammar too (the fast path), and its threshold.
+    grammar: bool = True
+    grammar_threshold: float = DEFAULT_GRAMMAR_THRESHOLD
     debug: bool = False
     # Port of the HTTP operations API; None keeps it off.
     ops_port: int | None = None
@@ -87,6 +96,16 @@ class Settings:
         if "/" in self.model or self.model.startswith("."):
             return Path(self.model).expanduser()
         return self.data_dir / "models" / self.model
+
+    @property
+    def vocabulary_path(self) -> Path:
+        """Where the home vocabulary sent through the API is kept."""
+        return self.data_dir / "vocabulary.json"
+
+    @property
+    def pronunciations_path(self) -> Path:
+        """hama's G2P pronunciations of the home's words, computed once."""
+        return self.data_dir / "pronunciations.tsv"
 
     @property
     def tokens_path(self) -> Path:

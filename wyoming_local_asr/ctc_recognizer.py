@@ -17,10 +17,14 @@ from numpy.typing import NDArray
 
 from .acoustic.runner import OnnxAcousticModel
 from .decode.decoder import DecoderOptions, WordDecoder
-from .decode.lm_files import load_language_model
+from .decode.home_decoder import FastPathOptions, HomeAwareDecoder, caching_pronouncer
+from .decode.lexicon import g2p_pronouncer
+from .decode.lm_files import LEXICON_FILE, load_language_model
 from .decode.protocols import Decoder, PhraseBiasing
 from .decode.text_tokens import GreedyTextDecoder
 from .recognizer import ModelInfo, Transcription
+from .vocabulary.grammar import build_grammar, home_phrases
+from .vocabulary.home import HomeVocabulary
 
 
 class CtcRecognizer:
@@ -56,7 +60,7 @@ class CtcRecognizer:
             decoded = self.decoder.decode_utterance(logprobs)
         decode_seconds = time.perf_counter() - start
         timings = {"model": model_seconds, "decode": decode_seconds}
-        return Transcription(decoded.text, decoded.phonemes, timings, decoded.score)
+        return Transcription(decoded.text, decoded.phonemes, timings, decoded.score, decoded.source)
 
     def add_phrases(self, phrases: Iterable[str]) -> list[str]:
         """Bias recognition toward `phrases` (entity names, commands) when the decoder can;
@@ -74,16 +78,33 @@ def load_recognizer(
     beam: int,
     threads: int,
     device: str,
+    home: HomeVocabulary | None = None,
+    fast_path: FastPathOptions | None = None,
+    pronunciations: Path | None = None,
 ) -> CtcRecognizer:
-    """Load the model in `model_dir` (see `models/README.md` for the layout)."""
+    """Load the model in `model_dir` (see `models/README.md` for the layout). With a `home`,
+    the decoder knows its names and sentences, and (with `fast_path`) decodes its grammar too;
+    G2P pronunciations of its new words are cached in `pronunciations`."""
     acoustic_model = OnnxAcousticModel(
         model_dir, quantized=quantized, device=device, threads=threads
     )
     decoder: Decoder
     if acoustic_model.card.token_type == "phoneme":
-        decoder = WordDecoder.load(
-            model_dir, load_language_model(model_dir), DecoderOptions(beam=beam)
+        pronounce = caching_pronouncer(pronunciations, g2p_pronouncer) if pronunciations else None
+        word_decoder = WordDecoder.load(
+            model_dir, load_language_model(model_dir), DecoderOptions(beam=beam), pronounce
         )
+        decoder = word_decoder
+        if home is not None and not home.empty:
+            word_decoder.add_phrases(home_phrases(home))
+            if fast_path is not None:
+                decoder = HomeAwareDecoder.build(
+                    word_decoder,
+                    model_dir / LEXICON_FILE,
+                    build_grammar(home),
+                    pronounce or g2p_pronouncer(),
+                    fast_path,
+                )
     else:
         decoder = GreedyTextDecoder(acoustic_model.tokens, acoustic_model.blank_id)
     return CtcRecognizer(acoustic_model, decoder)

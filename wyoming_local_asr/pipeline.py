@@ -46,6 +46,8 @@ class PipelineResult:
     phonemes: str = ""
     # True when the transcript comes from the audio without denoising (`compare_original`).
     original_kept: bool = False
+    # Which search produced the words: "open", or "grammar" (the home's fast path).
+    source: str = "open"
 
     @property
     def processing_seconds(self) -> float:
@@ -171,6 +173,7 @@ class PipelineStream:
             speech,
             transcription.phonemes,
             original_kept,
+            transcription.source,
         )
 
     def close(self) -> None:

@@ -39,6 +39,8 @@ class Transcription:
     # searched); comparable between two versions of the same audio (the pipeline keeps the
     # better of denoised and original). None: the recognizer has none.
     score: float | None = None
+    # Which search produced the words: "open", or "grammar" (the home's fast path).
+    source: str = "open"
 
 
 class Recognizer(Protocol):

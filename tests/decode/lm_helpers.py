@@ -8,7 +8,6 @@ from pathlib import Path
 from wyoming_local_asr.build.general_lm import tables_from_trigrams
 from wyoming_local_asr.build.pocketsphinx_files import english_lm_path
 from wyoming_local_asr.build.sphinx_trie import read_sphinx_trie
-from wyoming_local_asr.decode.language_model import LanguageModel
 from wyoming_local_asr.decode.ngram_tables import VOCABULARY_FILE
 
 CACHE = Path(__file__).parents[2] / ".cache" / "test-lm"
@@ -27,13 +26,3 @@ def general_lm_dir() -> Path:
         if not marker.exists() or marker.stat().st_mtime < newest:
             tables_from_trigrams(read_sphinx_trie(english_lm_path().read_bytes())).save(target)
     return target
-
-
-def sentence_score(lm: LanguageModel, words: list[str], final: bool = True) -> float:
-    """Total log probability of `words` after `<s>` (and `</s>` when `final`)."""
-    state = lm.initial_state()
-    total = 0.0
-    for word in words:
-        logprob, state = lm.score(state, lm.word_id(word))
-        total += logprob
-    return total + (lm.final_score(state) if final else 0.0)

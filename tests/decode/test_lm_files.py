@@ -7,12 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
-from lm_helpers import sentence_score
 
 from wyoming_local_asr.acoustic.default_model import PACKAGED_LEXICON
 from wyoming_local_asr.build.decoder_files import write_decoder_files
 from wyoming_local_asr.build.learned_variants import read_variants
-from wyoming_local_asr.decode.language_model import LanguageModel
+from wyoming_local_asr.decode.language_model import LanguageModel, sentence_log_prob
 from wyoming_local_asr.decode.lm_files import (
     COMMAND_SENTENCES_FILE,
     LEXICON_FILE,
@@ -67,4 +66,4 @@ def test_phrases_at_load_and_weight_override(model_dir: Path) -> None:
     biased = load_language_model(model_dir, phrases=["aquarium pump"])
     plain = load_language_model(model_dir, command_weight=0.01)
     words = ["turn", "on", "the", "aquarium", "pump"]
-    assert sentence_score(biased, words) > sentence_score(plain, words) + 3.0
+    assert sentence_log_prob(biased, words) > sentence_log_prob(plain, words) + 3.0

@@ -10,25 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..decode.command_words import PLACEHOLDERS, normalize_sentence
-from ..decode.number_words import cardinal
-
-# Spoken numbers that stand in for each kind of numeric range of the templates.
-_PERCENTS = [1, 2, 5, 10, 15, 20, 25, 30, 40, 50, 60, 70, 75, 80, 90, 100]
-_SMALL = [1, 2, 3, 4, 5, 6, 10, 15, 20, 30, 45, 90]
-_DEGREES = [16, 18, 19, 20, 21, 22, 23, 24, 25, 65, 68, 70, 72, 75]
-_KELVIN = [2000, 2700, 3000, 4000, 5000, 6500]
-RANGE_NUMBERS: dict[str, list[int]] = {
-    "temperature": _DEGREES,
-    "color_temperature": _KELVIN,
-    "timer_seconds": _SMALL,
-    "timer_minutes": _SMALL,
-    "timer_hours": _SMALL[:6],
-}
-
-
-def _spoken_numbers(name: str) -> list[str]:
-    return [cardinal(number) for number in RANGE_NUMBERS.get(name, _PERCENTS)]
+from ..decode.command_words import PLACEHOLDERS, normalize_sentence, spoken_numbers
 
 
 def template_sentences(max_per_template: int = 1000) -> list[list[str]]:
@@ -46,7 +28,7 @@ def template_sentences(max_per_template: int = 1000) -> list[list[str]]:
     slot_lists: dict[str, Any] = dict(intents.slot_lists)
     for name, slot_list in intents.slot_lists.items():
         if isinstance(slot_list, RangeSlotList):
-            slot_lists[name] = TextSlotList.from_strings(_spoken_numbers(name))
+            slot_lists[name] = TextSlotList.from_strings(spoken_numbers(name))
     # hassil would read "<name>" as a rule: the slots get plain marker words, swapped afterwards.
     markers = {f"zz{placeholder[1:-1]}": placeholder for placeholder in PLACEHOLDERS}
     for marker, placeholder in markers.items():

@@ -101,11 +101,12 @@ class WordDecoder:
         model_dir: Path,
         language_model: LanguageModel,
         options: DecoderOptions | None = None,
+        pronouncer: Pronouncer | None = None,
     ) -> WordDecoder:
         """From a model directory's `tokens.txt` and `lexicon.tsv.gz`."""
         tokens = TokenTable.load(model_dir / "tokens.txt")
         lexicon = Lexicon.load(model_dir / "lexicon.tsv.gz", tokens)
-        return cls(tokens, lexicon, language_model, options)
+        return cls(tokens, lexicon, language_model, options, pronouncer)
 
     def _lookahead(self) -> list[float]:
         """Per lexicon word, its unigram log-probability; without `UnigramScores`, P(word | <s>)

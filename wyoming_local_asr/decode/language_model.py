@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 
@@ -27,3 +28,13 @@ class LanguageModel(Protocol):
     def final_score(self, state: int) -> float:
         """log P(</s> | state)."""
         ...
+
+
+def sentence_log_prob(model: LanguageModel, words: Sequence[str], final: bool = True) -> float:
+    """Total log probability of `words` after `<s>` (and `</s>` when `final`)."""
+    state = model.initial_state()
+    total = 0.0
+    for word in words:
+        log_prob, state = model.score(state, model.word_id(word))
+        total += log_prob
+    return total + (model.final_score(state) if final else 0.0)

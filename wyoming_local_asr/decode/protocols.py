@@ -19,6 +19,8 @@ class Decoded:
     score: float
     # Greedy phoneme tokens ("|" between words), for debugging; empty when not a phoneme model.
     phonemes: str = ""
+    # Which search produced the words: "open", or "grammar" (the home's fast path).
+    source: str = "open"
 
 
 class Decoder(Protocol):
