@@ -27,6 +27,8 @@ from .recognizer import Recognizer
 from .server.discovery import ZeroconfAnnouncer, advertised_address
 from .server.handler import ConnectionPolicy
 from .server.wyoming_server import WyomingServer
+from .vocabulary.home import HomeVocabulary
+from .vocabulary.store import VocabularyStore, read_vocabulary_file
 
 if TYPE_CHECKING:  # aiohttp (about 13 MB) is imported only when the operations API is on
     from .ops.service import OpsServer
@@ -78,8 +80,12 @@ class Application:
         """Load the model, then listen. Raises ConfigError or StartupError."""
         settings = self.settings
         ssl_context = _ssl_context(settings)
-        recognizer = await _load_model(settings, self.build_model)
-        self.service = AsrService(settings, recognizer, loader=load_recognizer_for)
+        store = VocabularyStore(settings.vocabulary_path)
+        home = await asyncio.to_thread(_starting_vocabulary, settings, store)
+        recognizer = await _load_model(settings, self.build_model, home)
+        self.service = AsrService(
+            settings, recognizer, loader=load_recognizer_for, home=home, store=store
+        )
         self.server = WyomingServer(
             self.service,
             settings.uri,
@@ -142,10 +148,12 @@ class Application:
             self.service.shutdown()
 
 
-async def _load_model(settings: Settings, build: ModelBuilder | None) -> Recognizer:
+async def _load_model(
+    settings: Settings, build: ModelBuilder | None, home: HomeVocabulary
+) -> Recognizer:
     try:
         await asyncio.to_thread(prepare_model, settings, build)
-        recognizer = await asyncio.to_thread(load_recognizer_for, settings)
+        recognizer = await asyncio.to_thread(load_recognizer_for, settings, home)
     except (ConfigError, StartupError):
         raise
     except ModelError as error:
@@ -160,6 +168,16 @@ async def _load_model(settings: Settings, build: ModelBuilder | None) -> Recogni
         raise ConfigError(f"invalid value for --language: {error}") from None
     _LOGGER.info("Model %s %s loaded", recognizer.info.name, recognizer.info.version)
     return recognizer
+
+
+def _starting_vocabulary(settings: Settings, store: VocabularyStore) -> HomeVocabulary:
+    """`--vocabulary-file` when given, else the vocabulary kept from the last run."""
+    if settings.vocabulary_file is not None:
+        return read_vocabulary_file(settings.vocabulary_file)
+    home = store.load()
+    if not home.empty:
+        _LOGGER.info("Home vocabulary %s: %s", home.version, home.counts())
+    return home
 
 
 async def run_server(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
@@ -21,15 +21,18 @@ from .audio.denoise import Denoiser
 from .audio.vad import Endpointer
 from .config import ConfigError, Settings
 from .memory import release_free_memory
-from .ops.config_api import CONFIG_CHANGES_SCHEMA, VOCABULARY_SCHEMA, describe_invalid
+from .ops.config_api import CONFIG_CHANGES_SCHEMA, describe_invalid
 from .ops.control import ServiceInfo
 from .pipeline import Pipeline
 from .recognizer import ModelInfo, Recognizer
+from .vocabulary.home import HomeVocabulary, parse_vocabulary
+from .vocabulary.store import VocabularyStore
 
 _T = TypeVar("_T")
 
-# Builds a recognizer for settings (model, device, threads, beam, vocabulary): blocking.
-RecognizerLoader = Callable[[Settings], Recognizer]
+# Builds a recognizer for settings (model, device, threads, beam, vocabulary) and the home's
+# vocabulary: blocking.
+RecognizerLoader = Callable[[Settings, HomeVocabulary], Recognizer]
 
 
 @dataclass(frozen=True)
@@ -41,9 +44,11 @@ class Engine:
     pipeline: Pipeline
 
 
-def load_recognizer_for(settings: Settings) -> Recognizer:
-    """The recognizer for `settings` (blocking): model, device, threads, beam, vocabulary."""
+def load_recognizer_for(settings: Settings, home: HomeVocabulary | None = None) -> Recognizer:
+    """The recognizer for `settings` (blocking): model, device, threads, beam, vocabulary; with
+    the `home`'s names, sentences and (with `settings.grammar`) its grammar's fast path."""
     from .ctc_recognizer import load_recognizer
+    from .decode.home_decoder import FastPathOptions
 
     recognizer = load_recognizer(
         settings.model_dir,
@@ -51,6 +56,9 @@ def load_recognizer_for(settings: Settings) -> Recognizer:
         beam=settings.beam,
         threads=settings.onnx_threads,
         device=settings.device,
+        home=home,
+        fast_path=FastPathOptions(settings.grammar_threshold) if settings.grammar else None,
+        pronunciations=settings.pronunciations_path,
     )
     if settings.vocabulary:
         recognizer.add_phrases(settings.vocabulary)
@@ -83,7 +91,13 @@ class AsrService:
         *,
         loader: RecognizerLoader | None = None,
         workers: int | None = None,
+        home: HomeVocabulary | None = None,
+        store: VocabularyStore | None = None,
     ) -> None:
+        self._home = home or HomeVocabulary()
+        self._store = store
+        # Model and vocabulary builds run here, never on the recognizer's worker threads.
+        self._builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="asr-build")
         self._engine = build_engine(settings, recognizer)
         self._loader = loader
         self.workers = workers or default_workers()
@@ -123,6 +137,7 @@ class AsrService:
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
+        self._builder.shutdown(wait=False, cancel_futures=True)
 
     # --- ops.control.ServiceControl
 
@@ -158,13 +173,26 @@ class AsrService:
             self._swap(settings, recognizer)
         return self.runtime_values()
 
-    async def set_vocabulary(self, phrases: Sequence[str]) -> int:
-        try:
-            checked = VOCABULARY_SCHEMA({"phrases": list(phrases)})
-        except vol.Invalid as error:
-            raise ConfigError(describe_invalid(error)) from None
-        values = await self.update_config({"vocabulary": checked["phrases"]})
-        return len(values["vocabulary"])
+    async def set_vocabulary(self, document: Mapping[str, Any]) -> dict[str, Any]:
+        home = parse_vocabulary(document)
+        if home.version != self._home.version:
+            async with self._swap_lock:
+                settings = self.settings
+                recognizer = await self._load(settings, home)
+                self._home = home
+                self._swap(settings, recognizer)
+            if self._store is not None:
+                await asyncio.get_running_loop().run_in_executor(
+                    self._builder, self._store.save, home
+                )
+        return self.vocabulary_summary()
+
+    def vocabulary_document(self) -> dict[str, Any]:
+        return self._home.to_document()
+
+    def vocabulary_summary(self) -> dict[str, Any]:
+        counts = self._home.counts()
+        return {"version": self._home.version, **counts}
 
     def runtime_values(self) -> dict[str, Any]:
         settings = self.settings
@@ -176,10 +204,13 @@ class AsrService:
             "vocabulary": list(settings.vocabulary),
         }
 
-    async def _load(self, settings: Settings) -> Recognizer:
+    async def _load(self, settings: Settings, home: HomeVocabulary | None = None) -> Recognizer:
         if self._loader is None:
             raise ConfigError("this server was started without a model loader")
-        return await self.run_blocking(self._loader, settings)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._builder, self._loader, settings, home if home is not None else self._home
+        )
 
     def _swap(self, settings: Settings, recognizer: Recognizer) -> None:
         # One assignment: utterances that already hold the old engine keep it.

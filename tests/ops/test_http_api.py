@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from wyoming_local_asr.ops.service import OpsServer
 from wyoming_local_asr.ops.system import SystemReader
 from wyoming_local_asr.ops.token_store import TokenStore
 from wyoming_local_asr.recognizer import ModelInfo
+from wyoming_local_asr.vocabulary.home import HomeVocabulary, parse_vocabulary
 
 MODEL = ModelInfo(
     "hama-conformer-ctc-en", "1", "test", ["en"], "hama", "https://example.org", "Apache-2.0"
@@ -44,6 +45,7 @@ class RecordingControl:
             "vocabulary": [],
         }
         self.vocabulary: list[str] = []
+        self.home = HomeVocabulary()
 
     def info(self) -> ServiceInfo:
         return ServiceInfo(models=[self.model], wyoming_port=10300, tls=False)
@@ -59,9 +61,14 @@ class RecordingControl:
         self.config.update(changes)
         return dict(self.config)
 
-    async def set_vocabulary(self, phrases: Sequence[str]) -> int:
-        self.vocabulary = list(phrases)
-        return len(self.vocabulary)
+    async def set_vocabulary(self, document: Mapping[str, Any]) -> dict[str, Any]:
+        home = parse_vocabulary(document)
+        self.home = home
+        self.vocabulary = list(home.phrases)
+        return {"version": home.version, **home.counts()}
+
+    def vocabulary_document(self) -> dict[str, Any]:
+        return self.home.to_document()
 
 
 @dataclass
@@ -241,7 +248,8 @@ async def test_admin_action_with_admin_token_is_200(
         assert answer["config"]["language"] == "en"
     else:
         assert api.control.vocabulary == ["turn on the espresso machine"]
-        assert answer == {"phrases": 1}
+        assert answer["phrases"] == 1 and answer["entities"] == 0
+        assert answer["version"] == api.control.home.version
     assert api.admin not in caplog.text
 
 

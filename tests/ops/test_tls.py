@@ -126,7 +126,10 @@ class StaticControl:
     async def update_config(self, changes: object) -> dict[str, object]:
         raise NotImplementedError
 
-    async def set_vocabulary(self, phrases: object) -> int:
+    async def set_vocabulary(self, document: object) -> dict[str, object]:
+        raise NotImplementedError
+
+    def vocabulary_document(self) -> dict[str, object]:
         raise NotImplementedError
 
 

@@ -21,6 +21,7 @@ from wyoming_local_asr.config import ConfigError, Settings
 from wyoming_local_asr.ops.control import ServiceControl
 from wyoming_local_asr.ops.metrics import Metrics
 from wyoming_local_asr.recognizer import Recognizer
+from wyoming_local_asr.vocabulary.home import HomeVocabulary
 
 
 class Loader:
@@ -28,9 +29,11 @@ class Loader:
 
     def __init__(self) -> None:
         self.calls: list[Settings] = []
+        self.homes: list[HomeVocabulary | None] = []
 
-    def __call__(self, settings: Settings) -> Recognizer:
+    def __call__(self, settings: Settings, home: HomeVocabulary | None = None) -> Recognizer:
         self.calls.append(settings)
+        self.homes.append(home)
         return WordClockRecognizer(prefix="abcdefgh"[len(self.calls)], version=str(settings.beam))
 
 
@@ -84,8 +87,9 @@ async def test_update_config(start_server: ServerFactory, goforward: bytes) -> N
     assert service.engine.recognizer.info.version == "8"
 
     with pytest.raises(ConfigError):
-        await service.set_vocabulary(["lamp", "  "])
-    assert await service.set_vocabulary(["turn on the kitchen lights", " lamp "]) == 2
+        await service.update_config({"vocabulary": ["lamp", "  "]})
+    values = await service.update_config({"vocabulary": ["turn on the kitchen lights", " lamp "]})
+    assert values["vocabulary"] == ["turn on the kitchen lights", "lamp"]
     assert loader.calls[-1].vocabulary == ("turn on the kitchen lights", "lamp")
     assert service.runtime_values()["vocabulary"] == ["turn on the kitchen lights", "lamp"]
 

@@ -64,6 +64,25 @@ def _model_arguments(parser: argparse.ArgumentParser) -> None:
         "--precision", default=_S, help=f"{'|'.join(PRECISIONS)} (default {defaults.precision})"
     )
     model.add_argument("--beam", default=_S, metavar="N", help=f"beam width ({defaults.beam})")
+    model.add_argument(
+        "--vocabulary-file",
+        default=_S,
+        metavar="FILE",
+        help="the home's vocabulary (YAML/JSON: entities, areas, floors, sentences, phrases)",
+    )
+    model.add_argument(
+        "--grammar",
+        action=argparse.BooleanOptionalAction,
+        default=_S,
+        help="decode the home's own commands with its grammar too (default on)",
+    )
+    model.add_argument(
+        "--grammar-threshold",
+        default=_S,
+        metavar="NATS",
+        help=f"how far below the open words a grammar sentence may score and win "
+        f"(default {defaults.grammar_threshold:g})",
+    )
 
 
 def _audio_arguments(parser: argparse.ArgumentParser) -> None:

@@ -42,6 +42,11 @@ class ServiceControl(Protocol):
         """
         ...
 
-    async def set_vocabulary(self, phrases: Sequence[str]) -> int:
-        """Replace the extra vocabulary phrases; returns how many are now active."""
+    async def set_vocabulary(self, document: Mapping[str, Any]) -> dict[str, Any]:
+        """Replace the home's vocabulary (`vocabulary/home.py` describes the document; a bad
+        one raises ConfigError) once its recognizer is built; returns its version and counts."""
+        ...
+
+    def vocabulary_document(self) -> dict[str, Any]:
+        """The home's vocabulary document with its version."""
         ...

@@ -19,7 +19,7 @@ from aiohttp import web
 from .. import __version__
 from ..config import ConfigError
 from .auth import Authorizer, Decision, Outcome, bearer_token
-from .config_api import CONFIG_CHANGES_SCHEMA, VOCABULARY_SCHEMA, describe_invalid
+from .config_api import CONFIG_CHANGES_SCHEMA, describe_invalid
 from .control import ServiceControl
 from .health import Thresholds, health_report
 from .metrics import Metrics
@@ -33,7 +33,8 @@ SERVER_NAME = "wyoming-local-asr"
 DEFAULT_PORT = 10301
 # `PUT /api/vocabulary` changes runtime configuration, like `vocabulary` in `PUT /api/config`.
 VOCABULARY_PERMISSION = CONFIG_UPDATE
-_MAX_BODY_BYTES = 256 * 1024
+# Bodies over this get 413 (a home vocabulary of the largest size allowed fits).
+_MAX_BODY_BYTES = 1024 * 1024
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -70,6 +71,7 @@ class OpsApi:
         app.router.add_post("/api/model/reload", self._guard(MODEL_WRITE, self.reload_model))
         app.router.add_put("/api/config", self._guard(CONFIG_UPDATE, self.update_config))
         app.router.add_put("/api/vocabulary", self._guard(VOCABULARY_PERMISSION, self.vocabulary))
+        app.router.add_get("/api/vocabulary", self._guard(read, self.get_vocabulary))
         return app
 
     async def health(self, request: web.Request) -> web.Response:
@@ -154,15 +156,14 @@ class OpsApi:
     async def vocabulary(self, request: web.Request) -> web.Response:
         body = await _json_body(request)
         try:
-            phrases: list[str] = VOCABULARY_SCHEMA(body)["phrases"]
-        except vol.Invalid as error:
-            raise _bad_request(describe_invalid(error)) from error
-        try:
-            active = await self.control.set_vocabulary(phrases)
+            summary = await self.control.set_vocabulary(body)
         except ConfigError as error:
             raise _bad_request(str(error)) from error
-        _LOGGER.info("Vocabulary replaced: %d phrases", active)
-        return web.json_response({"phrases": active})
+        _LOGGER.info("Vocabulary %s: %s", summary.get("version"), summary)
+        return web.json_response(summary)
+
+    async def get_vocabulary(self, request: web.Request) -> web.Response:
+        return web.json_response(self.control.vocabulary_document())
 
     def _guard(self, permission: str | None, handler: Handler) -> Handler:
         if permission is None:
