@@ -19,6 +19,8 @@ from homeassistant.const import CONF_HOST, CONF_PORT, CONF_TOKEN, STATE_UNAVAILA
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import area_registry as ar
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import floor_registry as fr
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -120,23 +122,49 @@ async def test_entities_unavailable_while_server_is_down(
         server.stop()
 
 
-async def test_vocabulary_sync_sends_assist_names(
-    hass: HomeAssistant, real_server: RealServer
+async def test_vocabulary_sync_sends_the_home_and_resends_it_to_a_server_that_lost_it(
+    hass: HomeAssistant, model_dir: Path, tmp_path: Path, freezer: FrozenDateTimeFactory
 ) -> None:
-    """With the option on, area and exposed entity names reach the server."""
+    """Exposed entities with aliases, domains and areas, areas with floors, floors with aliases
+    reach the server; a server that restarts without them gets them again."""
     assert await async_setup_component(hass, "homeassistant", {})
+    floors = fr.async_get(hass)
+    upstairs = floors.async_create("First Floor", aliases={"upstairs"})
     areas = ar.async_get(hass)
     areas.async_create("Kitchen")
-    areas.async_create("Living Room", aliases={"Lounge"})
-    hass.states.async_set("light.ceiling", "off", {"friendly_name": "Ceiling lamp"})
+    study = areas.async_create("Study", aliases={"Office"}, floor_id=upstairs.floor_id)
+    registry = er.async_get(hass)
+    panels = registry.async_get_or_create("light", "test", "panels", suggested_object_id="panels")
+    registry.async_update_entity(panels.entity_id, aliases={"wall lights"}, area_id=study.id)
+    hass.states.async_set(panels.entity_id, "off", {"friendly_name": "Nanoleaf Panels"})
+    hass.states.async_set("switch.espresso", "off", {"friendly_name": "espresso machine"})
     hass.states.async_set("sensor.hidden", "1", {"friendly_name": "Not exposed"})
     async_expose_entity(hass, "conversation", "sensor.hidden", False)
 
-    entry = await setup_entry(
-        hass, real_server, token=real_server.admin_token, options={CONF_VOCABULARY_SYNC: True}
-    )
-    await hass.async_block_till_done(wait_background_tasks=True)  # the sync runs in background
-    data = entry.runtime_data
-    assert sorted(data.vocabulary) == ["Ceiling lamp", "Kitchen", "Living Room", "Lounge"]
-    # The server's answer: how many phrases it now listens for.
-    assert data.vocabulary_active == 4
+    server = RealServer(model_dir, tmp_path / "server")
+    token = server.create_token("admin")
+    server.start()
+    try:
+        entry = await setup_entry(hass, server, token=token, options={CONF_VOCABULARY_SYNC: True})
+        await hass.async_block_till_done(wait_background_tasks=True)  # the sync runs in background
+        held = server.get("/api/vocabulary", token)
+        assert entry.runtime_data.vocabulary_version == held["version"]
+        assert held["entities"] == [
+            {"name": "Nanoleaf Panels", "aliases": ["wall lights"], "domain": "light",
+             "area": "Study"},
+            {"name": "espresso machine", "aliases": [], "domain": "switch", "area": ""},
+        ]  # fmt: skip
+        assert {"name": "Study", "aliases": ["Office"], "floor": "First Floor"} in held["areas"]
+        assert held["floors"] == [{"name": "First Floor", "aliases": ["upstairs"]}]
+
+        # The server comes back without the vocabulary: the next health check notices.
+        server.stop()
+        (server.data_dir / "vocabulary.json").unlink()
+        server.start()
+        assert server.get("/api/vocabulary", token)["entities"] == []
+        freezer.tick(UPDATE_INTERVAL + _JITTER)
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        assert server.get("/api/vocabulary", token)["version"] == held["version"]
+    finally:
+        server.stop()

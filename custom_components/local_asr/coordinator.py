@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
@@ -24,9 +25,9 @@ class LocalAsrData:
     coordinator: LocalAsrCoordinator
     client: OpsClient
     languages: list[str]
-    # Phrases last sent by the vocabulary sync, and how many the server took.
-    vocabulary: list[str] = field(default_factory=list)
-    vocabulary_active: int | None = None
+    # The home vocabulary last sent by the sync, and the version the server gave it.
+    vocabulary: dict[str, Any] = field(default_factory=dict)
+    vocabulary_version: str | None = None
 
     @property
     def server(self) -> ServerInfo:

@@ -31,5 +31,8 @@ async def async_get_config_entry_diagnostics(
         "languages": data.languages,
         "health": coordinator.data.raw if coordinator.data is not None else None,
         "last_update_success": coordinator.last_update_success,
-        "vocabulary": {"sent": len(data.vocabulary), "active": data.vocabulary_active},
+        "vocabulary": {
+            "sent": {key: len(value) for key, value in data.vocabulary.items()},
+            "version": data.vocabulary_version,
+        },
     }

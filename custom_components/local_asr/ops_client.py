@@ -85,6 +85,8 @@ class Health:
     has_gpu: bool
     memory_rss_mb: float | None
     raw: dict[str, Any]
+    # The version of the home vocabulary the server holds (None: a server without it).
+    vocabulary_version: str | None = None
 
     @property
     def warning(self) -> bool:
@@ -119,6 +121,7 @@ class Health:
             has_gpu=gpu is not None,
             memory_rss_mb=system.get("memory_rss_mb"),
             raw=data,
+            vocabulary_version=(data.get("vocabulary") or {}).get("version"),
         )
 
 
@@ -168,6 +171,11 @@ class OpsClient:
 
     async def reload_model(self) -> dict[str, Any]:
         return await self._request("POST", "/api/model/reload")
+
+    async def set_home_vocabulary(self, document: dict[str, Any]) -> dict[str, Any]:
+        """Replace the server's home vocabulary; its answer holds the version and counts."""
+        answer: dict[str, Any] = await self._request("PUT", "/api/vocabulary", document)
+        return answer
 
     async def set_vocabulary(self, phrases: list[str]) -> int:
         data = await self._request("PUT", "/api/vocabulary", {"phrases": phrases})

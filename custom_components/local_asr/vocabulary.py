@@ -1,64 +1,123 @@
-"""Vocabulary sync: the names Assist knows (areas, exposed entities) go to the server."""
+"""Vocabulary sync: the home as Assist knows it goes to the server.
+
+The entities exposed to Assist (name, aliases, domain, area), every area (aliases, floor) and
+every floor (aliases) are sent as one document to `PUT /api/vocabulary`: at start, whenever the
+registries or exposure change, and whenever the server reports a vocabulary version other than
+the one it gave ours (a restarted or replaced server is never left without the home).
+"""
 
 from __future__ import annotations
 
 from functools import partial
 from typing import Any
 
-from homeassistant.components.homeassistant.exposed_entities import async_should_expose
+from homeassistant.components.homeassistant.exposed_entities import (
+    async_listen_entity_updates,
+    async_should_expose,
+)
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import area_registry as ar
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import floor_registry as fr
 from homeassistant.helpers.debounce import Debouncer
 
 from .const import LOGGER
 from .coordinator import LocalAsrConfigEntry
 from .ops_client import OpsError
 
-# At most 1000 phrases of at most 200 characters each (the server's limits).
-MAX_PHRASES = 1000
-MAX_PHRASE_LENGTH = 200
+# The server's limits (its README documents them): larger homes are cut, with a warning.
+MAX_ENTITIES = 2000
+MAX_AREAS = 300
+MAX_FLOORS = 50
+MAX_ALIASES = 20
+MAX_NAME_LENGTH = 100
 SYNC_COOLDOWN = 10.0
 
 
+def _names(aliases: set[str] | list[str]) -> list[str]:
+    clean = [alias.strip() for alias in aliases if alias and alias.strip()]
+    return sorted(name for name in clean if len(name) <= MAX_NAME_LENGTH)[:MAX_ALIASES]
+
+
 @callback
-def assist_phrases(hass: HomeAssistant) -> list[str]:
-    """Area names and aliases, names and aliases of the entities exposed to Assist."""
-    phrases: dict[str, None] = {}
-    for area in ar.async_get(hass).async_list_areas():
-        for name in (area.name, *area.aliases):
-            phrases[name.strip()] = None
+def assist_home(hass: HomeAssistant) -> dict[str, Any]:
+    """The home's vocabulary document: exposed entities, areas and floors with aliases."""
+    floors = fr.async_get(hass)
+    areas = ar.async_get(hass)
+    devices = dr.async_get(hass)
     entities = er.async_get(hass)
-    for state in hass.states.async_all():
+    floor_names = {floor.floor_id: floor.name for floor in floors.async_list_floors()}
+    area_names = {area.id: area.name for area in areas.async_list_areas()}
+    document_entities: list[dict[str, Any]] = []
+    for state in sorted(hass.states.async_all(), key=lambda s: s.entity_id):
         if not async_should_expose(hass, "conversation", state.entity_id):
             continue
-        phrases[state.name.strip()] = None
-        if (entry := entities.async_get(state.entity_id)) is not None:
-            for alias in entry.aliases:
-                phrases[alias.strip()] = None
-    return [phrase for phrase in phrases if phrase and len(phrase) <= MAX_PHRASE_LENGTH][
-        :MAX_PHRASES
-    ]
+        name = state.name.strip()
+        if not name or len(name) > MAX_NAME_LENGTH:
+            continue
+        entry = entities.async_get(state.entity_id)
+        area_id = entry.area_id if entry is not None else None
+        if area_id is None and entry is not None and entry.device_id is not None:
+            device = devices.async_get(entry.device_id)
+            area_id = device.area_id if device is not None else None
+        document_entities.append(
+            {
+                "name": name,
+                "aliases": _names(entry.aliases) if entry is not None else [],
+                "domain": state.domain,
+                "area": area_names.get(area_id, "") if area_id else "",
+            }
+        )
+    document = {
+        "entities": document_entities[:MAX_ENTITIES],
+        "areas": [
+            {
+                "name": area.name,
+                "aliases": _names(area.aliases),
+                "floor": floor_names.get(area.floor_id, "") if area.floor_id else "",
+            }
+            for area in areas.async_list_areas()
+        ][:MAX_AREAS],
+        "floors": [
+            {"name": floor.name, "aliases": _names(floor.aliases)}
+            for floor in floors.async_list_floors()
+        ][:MAX_FLOORS],
+    }
+    if len(document_entities) > MAX_ENTITIES:
+        LOGGER.warning("Vocabulary sync: only the first %d exposed entities are sent", MAX_ENTITIES)
+    return document
 
 
-async def async_sync_vocabulary(hass: HomeAssistant, entry: LocalAsrConfigEntry) -> None:
-    """Send the phrases to the server; failures are logged, Assist works without them."""
+async def async_sync_vocabulary(
+    hass: HomeAssistant, entry: LocalAsrConfigEntry, force: bool = False
+) -> None:
+    """Send the home to the server; failures are logged, Assist works without it."""
     data = entry.runtime_data
-    phrases = assist_phrases(hass)
-    if phrases == data.vocabulary and data.vocabulary_active is not None:
+    document = assist_home(hass)
+    if not force and document == data.vocabulary and data.vocabulary_version is not None:
         return
     try:
-        data.vocabulary_active = await data.client.set_vocabulary(phrases)
+        answer = await data.client.set_home_vocabulary(document)
     except OpsError as error:
         LOGGER.warning("Vocabulary sync to %s failed: %s", entry.title, error)
         return
-    data.vocabulary = phrases
-    LOGGER.debug("Vocabulary sync: %d phrases sent to %s", len(phrases), entry.title)
+    data.vocabulary = document
+    data.vocabulary_version = str(answer.get("version")) if answer.get("version") else None
+    LOGGER.debug(
+        "Vocabulary sync: %d entities, %d areas, %d floors sent to %s (version %s)",
+        len(document["entities"]),
+        len(document["areas"]),
+        len(document["floors"]),
+        entry.title,
+        data.vocabulary_version,
+    )
 
 
 @callback
 def async_start_vocabulary_sync(hass: HomeAssistant, entry: LocalAsrConfigEntry) -> None:
-    """Sync now and again whenever areas or entities change."""
+    """Sync now, again whenever the home changes, and when the server lost our version."""
+    data = entry.runtime_data
     debouncer = Debouncer(
         hass,
         LOGGER,
@@ -68,12 +127,40 @@ def async_start_vocabulary_sync(hass: HomeAssistant, entry: LocalAsrConfigEntry)
         function=partial(async_sync_vocabulary, hass, entry),
         background=True,
     )
+    resync = Debouncer(
+        hass,
+        LOGGER,
+        cooldown=SYNC_COOLDOWN,
+        immediate=True,
+        function=partial(async_sync_vocabulary, hass, entry, True),
+        background=True,
+    )
 
     @callback
     def changed(_event: Event[Any]) -> None:
         debouncer.async_schedule_call()
 
-    entry.async_on_unload(hass.bus.async_listen(ar.EVENT_AREA_REGISTRY_UPDATED, changed))
-    entry.async_on_unload(hass.bus.async_listen(er.EVENT_ENTITY_REGISTRY_UPDATED, changed))
+    @callback
+    def server_checked() -> None:
+        health = data.coordinator.data
+        if (
+            health is not None
+            and data.vocabulary_version is not None
+            and health.vocabulary_version != data.vocabulary_version
+        ):
+            LOGGER.info("The server at %s lost the vocabulary; sending it again", entry.title)
+            resync.async_schedule_call()
+
+    for event_type in (
+        ar.EVENT_AREA_REGISTRY_UPDATED,
+        er.EVENT_ENTITY_REGISTRY_UPDATED,
+        fr.EVENT_FLOOR_REGISTRY_UPDATED,
+    ):
+        entry.async_on_unload(hass.bus.async_listen(event_type, changed))
+    entry.async_on_unload(
+        async_listen_entity_updates(hass, "conversation", debouncer.async_schedule_call)
+    )
+    entry.async_on_unload(data.coordinator.async_add_listener(server_checked))
     entry.async_on_unload(debouncer.async_shutdown)
+    entry.async_on_unload(resync.async_shutdown)
     debouncer.async_schedule_call()

@@ -12,7 +12,7 @@ from ..evaluation.noise import NOISE_KINDS
 from ..evaluation.real_corpus import DEFAULT_DATA_DIR, build_real_corpus
 from ..evaluation.synth import DEFAULT_VOICES, VOICES, SynthesisError
 
-KINDS = ("real", "commands", "all", "noisy")
+KINDS = ("real", "commands", "all", "noisy", "home")
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -21,7 +21,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     build = actions.add_parser(
         "build",
         help="real: pocketsphinx-testdata; commands: synthesized Home Assistant commands; "
-        "all: both in OUT_DIR/real and OUT_DIR/commands; noisy: a noisy copy of --source",
+        "all: both in OUT_DIR/real and OUT_DIR/commands; noisy: a noisy copy of --source; "
+        "home: the sample home's commands and natural requests, split into tuning and test "
+        "halves (OUT_DIR/{tune,test}/{templates,natural}, OUT_DIR/home.yaml)",
     )
     build.add_argument("kind", choices=KINDS)
     build.add_argument("out_dir", type=Path, metavar="OUT_DIR")
@@ -32,6 +34,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help=f"comma-separated TTS voices ({', '.join(VOICES)})",
     )
     build.add_argument("--per-intent", type=int, default=2, help="sentences per intent (2)")
+    build.add_argument(
+        "--per-split", type=int, default=150, help="home: template sentences per half (150)"
+    )
     build.add_argument("--seed", type=int, default=0)
     build.add_argument("--source", type=Path, help="noisy: the corpus to add noise to")
     build.add_argument("--snr", type=float, default=10.0, help="noisy: SNR in dB (10)")
@@ -59,6 +64,12 @@ def _build(args: argparse.Namespace) -> list[str]:
             raise ValueError("corpus build noisy needs --source CORPUS_DIR")
         clips = build_noisy_corpus(args.source, out, args.snr, args.noise_kind, args.seed)
         return [f"noisy ({args.noise_kind}, {args.snr:g} dB): {len(clips)} clips in {out}"]
+    if args.kind == "home":
+        from ..evaluation.home_corpus import build_home_corpus
+
+        voices = [name.strip() for name in args.voices.split(",") if name.strip()]
+        corpora = build_home_corpus(out, voices, args.per_split, args.seed)
+        return [f"home {key}: {len(clips)} clips in {out / key}" for key, clips in corpora.items()]
     if args.kind in ("real", "all"):
         target = out / "real" if args.kind == "all" else out
         clips = build_real_corpus(target, args.data)

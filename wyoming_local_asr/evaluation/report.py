@@ -32,6 +32,7 @@ def summary_dict(summary: Summary) -> dict[str, Any]:
         "words": _counts(summary.words),
         "chars": _counts(summary.chars),
         "original_kept": summary.original_kept,
+        "from_grammar": summary.from_grammar,
     }
 
 
@@ -49,6 +50,7 @@ def clip_dict(clip: ClipResult) -> dict[str, Any]:
         "timings": {stage: round(value, 6) for stage, value in clip.timings.items()},
         "phonemes": clip.phonemes,
         "original_kept": clip.original_kept,
+        "from_grammar": clip.from_grammar,
     }
 
 
@@ -82,6 +84,11 @@ def format_summary(evaluation: Evaluation) -> str:
     if evaluation.settings.get("compare_original"):
         lines.append(
             f"kept the original (not denoised) audio's transcript: {s.original_kept} clips"
+        )
+    if evaluation.settings.get("vocabulary"):
+        lines.append(
+            f"from the home grammar (fast path): {s.from_grammar} of {s.clips} clips (on speech "
+            "that is not a command of the home, each one is a false acceptance)"
         )
     groups = evaluation.groups()
     if len(groups) > 1:

@@ -43,6 +43,7 @@ class ClipResult:
     chars: ErrorCounts
     phonemes: str = ""
     original_kept: bool = False  # the transcript of the audio without denoising won
+    from_grammar: bool = False  # the home grammar's fast path gave the words
 
     @property
     def correct(self) -> bool:
@@ -65,6 +66,7 @@ class Summary:
     stage_rtf: dict[str, float] = field(default_factory=dict)
     # Clips whose transcript came from the audio without denoising (`compare_original`).
     original_kept: int = 0
+    from_grammar: int = 0
 
     @property
     def wer(self) -> float:
@@ -141,6 +143,7 @@ def evaluate_clip(pipeline: Pipeline, clip: Clip, noise: NoiseSettings | None) -
         chars=char_errors(reference, hypothesis),
         phonemes=result.phonemes,
         original_kept=result.original_kept,
+        from_grammar=result.source == "grammar",
     )
 
 
@@ -167,6 +170,7 @@ def summarize(results: Sequence[ClipResult]) -> Summary:
             for stage, total in stage_totals.items()
         },
         original_kept=sum(r.original_kept for r in results),
+        from_grammar=sum(r.from_grammar for r in results),
     )
 
 

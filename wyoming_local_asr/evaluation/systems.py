@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 from ..asr_service import build_engine, load_recognizer_for
 from ..config import Settings, validate_layer
 from ..pipeline import Pipeline
 from ..recognizer import Recognizer
+from ..vocabulary.store import read_vocabulary_file
 
 RECOGNIZERS = ("local", "pocketsphinx")
 # The settings that change what an evaluation measures (the rest concern serving).
@@ -25,6 +27,9 @@ SYSTEM_SETTINGS = (
     "compare_original",
     "vad",
     "vad_aggressiveness",
+    "vocabulary_file",
+    "grammar",
+    "grammar_threshold",
 )
 
 
@@ -45,6 +50,10 @@ class SystemSpec:
                 beam=settings.beam,
                 threads=settings.onnx_threads,
             )
+        if settings.vocabulary_file is not None:
+            described.update(vocabulary=str(settings.vocabulary_file), grammar=settings.grammar)
+            if settings.grammar:
+                described.update(grammar_threshold=settings.grammar_threshold)
         described.update(denoise=settings.denoise, vad=settings.vad)
         if settings.denoise:
             described.update(compare_original=settings.compare_original)
@@ -62,7 +71,8 @@ class SystemSpec:
         return {
             "recognizer": self.recognizer,
             "settings": {
-                key: str(value) if key == "data_dir" else value for key, value in changed.items()
+                key: str(value) if isinstance(value, Path) else value
+                for key, value in changed.items()
             },
         }
 
@@ -84,7 +94,9 @@ def load_recognizer(spec: SystemSpec) -> Recognizer:
 
         return PocketsphinxRecognizer()
     if spec.recognizer == "local":
-        return load_recognizer_for(spec.settings)
+        vocabulary = spec.settings.vocabulary_file
+        home = read_vocabulary_file(vocabulary) if vocabulary is not None else None
+        return load_recognizer_for(spec.settings, home)
     raise ValueError(f"unknown recognizer {spec.recognizer!r}; choose {', '.join(RECOGNIZERS)}")
 
 

@@ -80,6 +80,8 @@ class OpsApi:
         report = health_report(
             models[0] if models else None, self.metrics.snapshot(), system, self.thresholds
         )
+        # A client that syncs the vocabulary sees here whether the server holds its copy.
+        report["vocabulary"] = {"version": self.control.vocabulary_document()["version"]}
         return web.json_response(report)
 
     async def prometheus(self, request: web.Request) -> web.Response:
