@@ -94,3 +94,16 @@ def test_grammar_model_handles_ambiguous_slots() -> None:
             total += logprob
         total += lm.final_score(state)
         assert (total == 0.0) is allowed, text
+
+
+def test_a_large_home_builds_a_grammar_that_grows_with_its_domains_only() -> None:
+    from wyoming_local_asr.evaluation.grammar_cost import large_home
+
+    home = large_home()
+    assert home.counts()["entities"] == 300
+    assert (home.counts()["areas"], home.counts()["floors"]) == (30, 3)
+    assert len({e.name for e in home.entities}) == 300
+    small, large = build_grammar(HOME), build_grammar(home)
+    # names are slot fillers: 300 entities add phrases, not sentences per name
+    assert len(large.templates) < 5 * len(small.templates)
+    assert sum(len(p) for p in large.fillers.values()) > 300

@@ -26,12 +26,25 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "--baseline-only", action="store_true", help="only pocketsphinx (no model needed)"
     )
+    parser.add_argument(
+        "--grammar-cost",
+        action="store_true",
+        help="instead: what a large home's grammar costs (build time, memory, closed vs open "
+        "decoding time on --corpus); prints JSON",
+    )
     add_model_arguments(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
+    if args.grammar_cost:
+        import json
+
+        from ..evaluation.grammar_cost import measure_grammar_cost
+
+        print(json.dumps(measure_grammar_cost(settings.model_dir, args.corpus), indent=2))
+        return 0
     model_dir: Path | None = None
     if not args.baseline_only:
         model_dir = settings.model_dir
