@@ -8,27 +8,18 @@ do not swamp the counts.
 
 from __future__ import annotations
 
-from typing import Any
-
-from ..decode.command_words import PLACEHOLDERS, normalize_sentence, spoken_numbers
+from ..decode.command_words import PLACEHOLDERS, normalize_sentence
+from ..vocabulary.grammar import speech_to_phrase_intents
 
 
 def template_sentences(max_per_template: int = 1000) -> list[list[str]]:
     """Placeholder sentences of all English speech-to-phrase intents (distinct, in order)."""
     import itertools
 
-    from hassil import Intents, RangeSlotList, TextSlotList
+    from hassil import TextSlotList
     from hassil.sample import sample_sentence
-    from home_assistant_intents import get_speech_to_phrase_intents
 
-    document = get_speech_to_phrase_intents("en")
-    if document is None:
-        raise RuntimeError("home-assistant-intents has no English speech-to-phrase intents")
-    intents = Intents.from_dict(document)
-    slot_lists: dict[str, Any] = dict(intents.slot_lists)
-    for name, slot_list in intents.slot_lists.items():
-        if isinstance(slot_list, RangeSlotList):
-            slot_lists[name] = TextSlotList.from_strings(spoken_numbers(name))
+    intents, slot_lists = speech_to_phrase_intents()
     # hassil would read "<name>" as a rule: the slots get plain marker words, swapped afterwards.
     markers = {f"zz{placeholder[1:-1]}": placeholder for placeholder in PLACEHOLDERS}
     for marker, placeholder in markers.items():

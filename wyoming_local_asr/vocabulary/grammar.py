@@ -80,6 +80,23 @@ class HomeGrammar:
         return " ".join(out)
 
 
+def speech_to_phrase_intents() -> tuple[Any, dict[str, Any]]:
+    """Home Assistant's English speech-to-phrase intents (hassil `Intents`) and their slot
+    lists, numeric ranges replaced by a few spoken numbers each."""
+    from hassil import Intents, RangeSlotList, TextSlotList
+    from home_assistant_intents import get_speech_to_phrase_intents
+
+    document = get_speech_to_phrase_intents("en")
+    if document is None:
+        raise RuntimeError("home-assistant-intents has no English speech-to-phrase intents")
+    intents = Intents.from_dict(document)
+    slot_lists: dict[str, Any] = dict(intents.slot_lists)
+    for list_name, slot_list in intents.slot_lists.items():
+        if isinstance(slot_list, RangeSlotList):
+            slot_lists[list_name] = TextSlotList.from_strings(spoken_numbers(list_name))
+    return intents, slot_lists
+
+
 def home_phrases(home: HomeVocabulary) -> list[str]:
     """Every name, area, floor and custom sentence, for the open decoder's command model."""
     phrases = [name for entity in home.all_entities() for name in entity.names]
@@ -101,15 +118,12 @@ def _marker(index: int) -> str:
 def build_grammar(home: HomeVocabulary, max_per_template: int = MAX_PER_TEMPLATE) -> HomeGrammar:
     """The grammar of `home` (hassil and home-assistant-intents, a few seconds at most)."""
     from hassil import (
-        Intents,
-        RangeSlotList,
         TextSlotList,
         check_excluded_context,
         check_required_context,
     )
     from hassil.parse_expression import parse_sentence
     from hassil.sample import sample_expression
-    from home_assistant_intents import get_speech_to_phrase_intents
 
     grammar = HomeGrammar()
 
@@ -123,14 +137,7 @@ def build_grammar(home: HomeVocabulary, max_per_template: int = MAX_PER_TEMPLATE
     markers = {_marker(i): slot for i, slot in enumerate(slots)}
     by_slot = {slot: marker for marker, slot in markers.items()}
 
-    document = get_speech_to_phrase_intents("en")
-    if document is None:
-        raise RuntimeError("home-assistant-intents has no English intents")
-    intents = Intents.from_dict(document)
-    slot_lists: dict[str, Any] = dict(intents.slot_lists)
-    for list_name, slot_list in intents.slot_lists.items():
-        if isinstance(slot_list, RangeSlotList):
-            slot_lists[list_name] = TextSlotList.from_strings(spoken_numbers(list_name))
+    intents, slot_lists = speech_to_phrase_intents()
     name_values = TextSlotList.from_tuples(
         [
             (by_slot[name_slot(d)], by_slot[name_slot(d)], {"domain": d} if d else {})
