@@ -28,7 +28,7 @@ DEFAULT_MODEL = "hama-conformer-ctc-en"
 DEFAULT_BEAM = 64
 # The home grammar's fast path: a closed sentence this many nats (acoustic log-probability)
 # below the open words still wins (`decode/home_decoder.py`; tuned with `eval --vocabulary`).
-DEFAULT_GRAMMAR_THRESHOLD = 3.0
+DEFAULT_GRAMMAR_THRESHOLD = 8.0
 # Upper bound of a Wyoming event's JSON data or binary payload.
 MAX_EVENT_BYTES = 1 << 20
 

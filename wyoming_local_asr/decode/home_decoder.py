@@ -26,7 +26,10 @@ from .language_model import sentence_log_prob
 from .lexicon import Lexicon, Pronouncer
 from .protocols import Decoded
 
-CLOSED_BEAM = 16
+CLOSED_BEAM = 64
+CLOSED_TOP_K = 16
+CLOSED_MIN_TOKEN_LOGPROB = -10.0
+CLOSED_BLANK_SKIP = 0.999
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,17 @@ class HomeAwareDecoder:
             open_decoder.tokens,
             lexicon,
             language_model,
-            DecoderOptions(beam=options.beam, lm_weight=1.0, word_bonus=0.0, lookahead=False),
+            DecoderOptions(
+                beam=options.beam,
+                lm_weight=1.0,
+                word_bonus=0.0,
+                lookahead=False,
+                # The grammar's words only: so few tokens that wider frames cost little, and a
+                # phoneme the model hears weakly can still complete a command.
+                top_k=CLOSED_TOP_K,
+                min_token_logprob=CLOSED_MIN_TOKEN_LOGPROB,
+                blank_skip=CLOSED_BLANK_SKIP,
+            ),
         )
         return cls(open_decoder, closed, grammar, options)
 
