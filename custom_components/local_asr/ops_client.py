@@ -177,10 +177,6 @@ class OpsClient:
         answer: dict[str, Any] = await self._request("PUT", "/api/vocabulary", document)
         return answer
 
-    async def set_vocabulary(self, phrases: list[str]) -> int:
-        data = await self._request("PUT", "/api/vocabulary", {"phrases": phrases})
-        return int(data.get("phrases", len(phrases)))
-
     async def _request(
         self, method: str, path: str, body: dict[str, Any] | None = None
     ) -> dict[str, Any]:

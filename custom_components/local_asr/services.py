@@ -57,9 +57,12 @@ def async_setup_services(hass: HomeAssistant) -> None:
     async def set_vocabulary(call: ServiceCall) -> ServiceResponse:
         entry = _loaded_entry(hass, call)
         await async_check_permission(hass, entry, call.context, PERMISSION_CONFIG_UPDATE)
+        data = entry.runtime_data
+        # The synced home stays; the phrases are added to it (a phrase: a name of any domain).
+        document = {**data.vocabulary, "phrases": list(call.data[ATTR_PHRASES])}
         async with _translated_errors(hass, entry):
-            active = await entry.runtime_data.client.set_vocabulary(list(call.data[ATTR_PHRASES]))
-        return {"phrases": active}
+            answer = await data.client.set_home_vocabulary(document)
+        return {"phrases": int(answer.get("phrases", 0))}
 
     hass.services.async_register(
         DOMAIN,
