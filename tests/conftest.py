@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from wyoming_local_asr.build.default_model import ensure_default_model
 from wyoming_local_asr.build.measure import TESTDATA_DIR, Clip, read_pcm16, testdata_clips
 from wyoming_local_asr.config import DEFAULT_MODEL
+from wyoming_local_asr.decode.phoneme_tokens import TokenTable
 
 # The data dir (`--data-dir`) the test suites share; the Home Assistant tests use it too.
 TEST_DATA_DIR = Path(__file__).parents[1] / ".cache" / "test-data"
@@ -86,6 +87,13 @@ def goforward() -> NDArray[np.float32]:
 def librivox() -> list[NDArray[np.float32]]:
     """Five LibriVox readings of Sense and Sensibility, 3-8 s each."""
     return [read_wav(path) for path in sorted((TESTDATA_DIR / "librivox").glob("*.wav"))]
+
+
+@pytest.fixture(scope="session")
+def hama_table() -> TokenTable:
+    """The default model's token table (hama's phoneme vocabulary, `<wb>`, `<blank>`)."""
+    vocabulary = pytest.importorskip("hama.vocab")
+    return TokenTable([*vocabulary.Vocabulary.load(None).decoder, "<wb>", "<blank>"])
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -8,15 +8,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from wyoming_local_asr.decode.phoneme_tokens import TokenTable
-
 TESTDATA = Path("/usr/share/pocketsphinx/test/data")
-
-
-@pytest.fixture(scope="session")
-def hama_table() -> TokenTable:
-    vocabulary = pytest.importorskip("hama.vocab")
-    return TokenTable([*vocabulary.Vocabulary.load(None).decoder, "<wb>", "<blank>"])
 
 
 def _read_raw(path: Path) -> NDArray[np.float32]:
