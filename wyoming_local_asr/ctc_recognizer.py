@@ -17,8 +17,8 @@ from numpy.typing import NDArray
 
 from .acoustic.runner import OnnxAcousticModel
 from .decode.decoder import DecoderOptions, WordDecoder
-from .decode.home_decoder import FastPathOptions, HomeAwareDecoder, caching_pronouncer
-from .decode.lexicon import g2p_pronouncer
+from .decode.home_decoder import FastPathOptions, HomeAwareDecoder
+from .decode.lexicon import caching_pronouncer, g2p_pronouncer
 from .decode.lm_files import LEXICON_FILE, load_language_model
 from .decode.protocols import Decoder, PhraseBiasing
 from .decode.text_tokens import GreedyTextDecoder

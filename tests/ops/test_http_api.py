@@ -65,10 +65,13 @@ class RecordingControl:
         home = parse_vocabulary(document)
         self.home = home
         self.vocabulary = list(home.phrases)
-        return {"version": home.version, **home.counts()}
+        return self.vocabulary_summary()
 
     def vocabulary_document(self) -> dict[str, Any]:
         return self.home.to_document()
+
+    def vocabulary_summary(self) -> dict[str, Any]:
+        return {"version": self.home.version, **self.home.counts()}
 
 
 @dataclass

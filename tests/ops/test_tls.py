@@ -132,6 +132,9 @@ class StaticControl:
     def vocabulary_document(self) -> dict[str, object]:
         raise NotImplementedError
 
+    def vocabulary_summary(self) -> dict[str, object]:
+        raise NotImplementedError
+
 
 @pytest.fixture
 async def https_port(certificate: tuple[Path, Path], tmp_path: Path) -> AsyncIterator[int]:

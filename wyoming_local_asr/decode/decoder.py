@@ -17,6 +17,7 @@ from .frames import FrameBuilder, FrameOptions
 from .greedy import greedy_phonemes
 from .language_model import LanguageModel
 from .lexicon import Lexicon, Pronouncer, g2p_pronouncer
+from .lm_files import LEXICON_FILE
 from .phoneme_tokens import TokenTable
 from .protocols import Decoded, PhraseBiasing
 
@@ -105,7 +106,7 @@ class WordDecoder:
     ) -> WordDecoder:
         """From a model directory's `tokens.txt` and `lexicon.tsv.gz`."""
         tokens = TokenTable.load(model_dir / "tokens.txt")
-        lexicon = Lexicon.load(model_dir / "lexicon.tsv.gz", tokens)
+        lexicon = Lexicon.load(model_dir / LEXICON_FILE, tokens)
         return cls(tokens, lexicon, language_model, options, pronouncer)
 
     def _lookahead(self) -> list[float]:

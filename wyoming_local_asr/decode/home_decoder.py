@@ -11,7 +11,7 @@ an LLM agent, dictation). The closed search is small: a few hundred words, a nar
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,7 +68,7 @@ class HomeAwareDecoder:
         learns the home's names and sentences too."""
         options = options or FastPathOptions()
         words = grammar.words
-        lexicon = Lexicon.from_lines(_lines_for(lexicon_path, words), open_decoder.tokens)
+        lexicon = Lexicon.load(lexicon_path, open_decoder.tokens, only=words)
         missing = sorted(w for w in words if w not in lexicon)
         pronunciations = dict(zip(missing, pronounce(missing), strict=True)) if missing else {}
         lexicon.add_words(missing, {w: [p] for w, p in pronunciations.items()})
@@ -116,39 +116,3 @@ class HomeAwareDecoder:
 
     def add_phrases(self, phrases: Iterable[str]) -> list[str]:
         return self.open.add_phrases(phrases)
-
-
-def _lines_for(path: Path, words: set[str]) -> Iterable[str]:
-    import gzip
-
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as stream:
-        for line in stream:
-            if line.split("\t", 1)[0] in words:
-                yield line.rstrip("\n")
-
-
-def caching_pronouncer(path: Path, pronounce: Callable[[], Pronouncer]) -> Pronouncer:
-    """`pronounce()`'s pronouncer (made only when a word is new) behind a TSV cache at `path`:
-    a word's first G2P is paid once per data dir."""
-    cache: dict[str, list[str]] = {}
-    if path.is_file():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            word, _, phonemes = line.partition("\t")
-            if word and phonemes:
-                cache[word] = phonemes.split()
-    made: list[Pronouncer] = []
-
-    def cached(words: Sequence[str]) -> list[list[str]]:
-        new = [w for w in dict.fromkeys(words) if w not in cache]
-        if new:
-            if not made:
-                made.append(pronounce())
-            for word, phonemes in zip(new, made[0](new), strict=True):
-                cache[word] = list(phonemes)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("a", encoding="utf-8") as stream:
-                stream.writelines(f"{w}\t{' '.join(cache[w])}\n" for w in new if cache[w])
-        return [cache[w] for w in words]
-
-    return cached

@@ -13,7 +13,7 @@ import logging
 import sys
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -45,11 +45,15 @@ class Lexicon:
         self.skipped = 0  # variants dropped because a phoneme is unknown to the model
 
     @classmethod
-    def load(cls, path: Path, tokens: TokenTable) -> Lexicon:
-        """Read `word<TAB>phonemes` lines from a gzip or plain text file."""
+    def load(cls, path: Path, tokens: TokenTable, only: Container[str] | None = None) -> Lexicon:
+        """Read `word<TAB>phonemes` lines from a gzip or plain text file; with `only`, just the
+        lines of those words."""
         opener = gzip.open if path.suffix == ".gz" else open
         with opener(path, "rt", encoding="utf-8") as stream:
-            return cls.from_lines((line.rstrip("\n") for line in stream), tokens)
+            lines = (line.rstrip("\n") for line in stream)
+            if only is not None:
+                lines = (line for line in lines if line.split("\t", 1)[0] in only)
+            return cls.from_lines(lines, tokens)
 
     @classmethod
     def from_lines(cls, lines: Iterable[str], tokens: TokenTable) -> Lexicon:
@@ -168,3 +172,29 @@ def g2p_pronouncer() -> Pronouncer:
         return [[a.phoneme for a in model.predict(word).alignments] for word in words]
 
     return pronounce
+
+
+def caching_pronouncer(path: Path, pronounce: Callable[[], Pronouncer]) -> Pronouncer:
+    """`pronounce()`'s pronouncer (made only when a word is new) behind a TSV cache at `path`:
+    a word's first G2P is paid once per data dir."""
+    cache: dict[str, list[str]] = {}
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            word, _, phonemes = line.partition("\t")
+            if word and phonemes:
+                cache[word] = phonemes.split()
+    made: list[Pronouncer] = []
+
+    def cached(words: Sequence[str]) -> list[list[str]]:
+        new = [w for w in dict.fromkeys(words) if w not in cache]
+        if new:
+            if not made:
+                made.append(pronounce())
+            for word, phonemes in zip(new, made[0](new), strict=True):
+                cache[word] = list(phonemes)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("a", encoding="utf-8") as stream:
+                stream.writelines(f"{w}\t{' '.join(cache[w])}\n" for w in new if cache[w])
+        return [cache[w] for w in words]
+
+    return cached

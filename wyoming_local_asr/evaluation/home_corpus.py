@@ -106,14 +106,14 @@ def home_sentences(
     requests = yaml.safe_load(data_file(NATURAL_REQUESTS).read_text(encoding="utf-8"))
     for request in requests:
         split = split_of(request)
-        text = request
+        spoken: str | None = request
         for slot, grammar_slot in NATURAL_SLOTS.items():
-            if "{" + slot + "}" in text:
+            if spoken is not None and "{" + slot + "}" in spoken:
                 filled = _fill([grammar_slot], grammar, split, rng)
-                if filled is None:
-                    filled = _fill([grammar_slot], grammar, SPLITS[1 - SPLITS.index(split)], rng)
-                text = text.replace("{" + slot + "}", filled or "")
-        sentences.append(Sentence(text, split, "natural"))
+                # A request whose half has no such name is left out: names never cross halves.
+                spoken = None if filled is None else spoken.replace("{" + slot + "}", filled)
+        if spoken is not None:
+            sentences.append(Sentence(spoken, split, "natural"))
     return sentences
 
 

@@ -35,9 +35,6 @@ CONFIG_CHANGES_SCHEMA = vol.Schema(
     )
 )
 
-# `PUT /api/vocabulary`: the complete list of extra phrases.
-VOCABULARY_SCHEMA = vol.Schema({vol.Required("phrases"): PHRASES})
-
 
 def describe_invalid(error: vol.Invalid) -> str:
     """One line naming the offending setting, for the HTTP 400 answer."""

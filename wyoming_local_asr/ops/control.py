@@ -50,3 +50,8 @@ class ServiceControl(Protocol):
     def vocabulary_document(self) -> dict[str, Any]:
         """The home's vocabulary document with its version."""
         ...
+
+    def vocabulary_summary(self) -> dict[str, Any]:
+        """The home vocabulary's version and how many entries of each kind it holds (cheap:
+        the health report carries it)."""
+        ...

@@ -81,7 +81,7 @@ class OpsApi:
             models[0] if models else None, self.metrics.snapshot(), system, self.thresholds
         )
         # A client that syncs the vocabulary sees here whether the server holds its copy.
-        report["vocabulary"] = {"version": self.control.vocabulary_document()["version"]}
+        report["vocabulary"] = {"version": self.control.vocabulary_summary()["version"]}
         return web.json_response(report)
 
     async def prometheus(self, request: web.Request) -> web.Response:

@@ -1,13 +1,15 @@
 """A home's command grammar: Home Assistant's English intents over the home's own names.
 
-`home_assistant_intents.get_intents("en")` (every intent Assist understands), expanded with
-`hassil`. Names are not multiplied into the sentences: a template keeps a slot per kind of name
-(`<name:light>`, `<area>`, `<floor>`) and the slot's fillers are the home's names, so the
-grammar grows with the domains a home has, not with its entity count. A template block that
-requires a domain (a lock is "locked", a cover "opened") only gets the names of that domain;
-names of unknown domain (plain phrases) fit every name slot. Numeric ranges become a few
-spoken numbers each. Templates with a free-text slot (shopping-list items, timer names) are
-left to the open decoder. The home's custom sentences are parsed as hassil templates too.
+`home_assistant_intents.get_speech_to_phrase_intents("en")` (the templates Home Assistant keeps
+for closed-vocabulary recognition; its full `get_intents("en")` expands to too many templates to
+enumerate), expanded with `hassil`. Names are not multiplied into the sentences: a template
+keeps a slot per kind of name (`<name:light>`, `<area>`, `<floor>`) and the slot's fillers are
+the home's names, so the grammar grows with the domains a home has, not with its entity count.
+A template block that requires a domain (a lock is "locked", a cover "opened") only gets the
+names of that domain; names of unknown domain (plain phrases) fit every name slot. Numeric
+ranges become a few spoken numbers each. Templates with a free-text slot (shopping-list items,
+timer names) are left to the open decoder. The home's custom sentences are parsed as hassil
+templates too.
 """
 
 from __future__ import annotations

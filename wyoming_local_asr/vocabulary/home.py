@@ -109,7 +109,7 @@ class HomeVocabulary:
         return {**self._content(), "version": self.version}
 
     def counts(self) -> dict[str, int]:
-        return {key: len(value) for key, value in self._content().items()}
+        return {key: len(getattr(self, key)) for key in LIMITS}
 
 
 def parse_vocabulary(document: Any) -> HomeVocabulary:
