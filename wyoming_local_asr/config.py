@@ -26,9 +26,10 @@ DEFAULT_URI = "tcp://0.0.0.0:10300"
 DEFAULT_MODEL = "hama-conformer-ctc-en"
 # The decoder's beam width (the search reads it from here too: `decode/beam_search.py`).
 DEFAULT_BEAM = 64
-# The home grammar's fast path: a closed sentence this many nats (acoustic log-probability)
-# below the open words still wins (`decode/home_decoder.py`; tuned with `eval --vocabulary`).
-DEFAULT_GRAMMAR_THRESHOLD = 8.0
+# The home grammar's fast path: a closed sentence this many nats below the open words (both
+# scored by the open search's acoustics and language model) still wins
+# (`decode/home_decoder.py`; tuned on the tuning half of the sample home, `docs/benchmarks.md`).
+DEFAULT_GRAMMAR_THRESHOLD = 0.0
 # Upper bound of a Wyoming event's JSON data or binary payload.
 MAX_EVENT_BYTES = 1 << 20
 

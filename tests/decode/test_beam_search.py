@@ -11,6 +11,7 @@ from decode_helpers import BigramLM, peaky
 from numpy.typing import NDArray
 
 from wyoming_local_asr.decode.beam_search import BeamSearch, Frame, SearchOptions
+from wyoming_local_asr.decode.language_model import LanguageModel
 from wyoming_local_asr.decode.lexicon import Lexicon
 from wyoming_local_asr.decode.phoneme_tokens import TokenTable
 
@@ -69,7 +70,7 @@ def search(
     logprobs: NDArray[np.float32],
     options: SearchOptions = WIDE,
     *,
-    lm: BigramLM | FullHistoryLM | None = None,
+    lm: LanguageModel | None = None,
     lookahead: Sequence[float] | None = None,
     boundary: bool = True,
     lines: Sequence[str] = LEXICON_LINES,
@@ -228,3 +229,19 @@ def test_no_word_fits_returns_the_words_so_far() -> None:
     words, _ = search(peaky(TABLE, ["b", "a", "t", "<wb>", "b", "_", "b"]))
     assert words in (["bat"], [])
     assert search(peaky(TABLE, ["_", "_"]))[0] == []
+
+
+def test_a_closed_vocabulary_keeps_the_search_inside_its_sentences() -> None:
+    """With a grammar that allows only "a cab", a narrow search never follows the acoustics
+    into "a tab": the grammar's sentence is what it finds."""
+    from wyoming_local_asr.decode.grammar_lm import GrammarLanguageModel
+    from wyoming_local_asr.decode.word_graph import WordGraph
+
+    sentences = WordGraph()
+    sentences.add_path(("a", "cab"))
+    grammar = GrammarLanguageModel(sentences, {})
+    assert {grammar.words[i] for i in grammar.allowed_words(grammar.initial_state())} == {"a"}
+    frames = peaky(TABLE, ["a", "<wb>", {"t": 0.6, "k": 0.35}, "a", "b"])
+    assert search(frames)[0] == ["a", "tab"]  # open: the acoustics win
+    narrow = SearchOptions(beam=2, beam_threshold=5.0, lm_weight=1.0)
+    assert search(frames, narrow, lm=grammar)[0] == ["a", "cab"]

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from wyoming_local_asr.decode import beam_search, memo
+from wyoming_local_asr.decode import lookahead, memo
 from wyoming_local_asr.decode.decoder import WordDecoder
 from wyoming_local_asr.decode.lm_files import load_language_model
 from wyoming_local_asr.decode.memo import MEMO_LIMIT, remember
@@ -37,5 +37,5 @@ def test_decoding_is_the_same_when_memos_are_emptied_all_the_time(
     unbounded = decode_all()
     assert unbounded[0] == "go forward ten meters"
     monkeypatch.setattr(memo, "MEMO_LIMIT", 3)
-    monkeypatch.setattr(beam_search, "MEMO_LIMIT", 3)
+    monkeypatch.setattr(lookahead, "MEMO_LIMIT", 3)
     assert decode_all() == unbounded

@@ -66,3 +66,12 @@ def test_empty_trie() -> None:
     assert trie.find([1]) == NO_NODE
     trie.add(0, [1])
     assert trie.words(trie.find([1])) == (0,)
+
+
+def test_children_are_every_edge_out_of_a_node() -> None:
+    trie = build([(0, [1, 2, 3]), (1, [1, 2]), (2, [1, 4]), (3, [5])])
+    trie.add(4, [1, 6])
+    trie.add(5, [7, 8])
+    for node in range(trie.node_count):
+        expected = [(t, trie.child(node, t)) for t in range(10) if trie.child(node, t) != NO_NODE]
+        assert sorted(trie.children(node)) == expected

@@ -80,7 +80,8 @@ def _model_arguments(parser: argparse.ArgumentParser) -> None:
         "--grammar-threshold",
         default=_S,
         metavar="NATS",
-        help=f"how far below the open words a grammar sentence may score and win "
+        help=f"how far below the open words a grammar sentence may score (acoustics and "
+        f"language model, as the open search scores) and still win "
         f"(default {defaults.grammar_threshold:g})",
     )
 

@@ -21,10 +21,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+import numpy as np
+
 from ..config import DEFAULT_BEAM
-from .language_model import LanguageModel
+from .language_model import ClosedVocabulary, LanguageModel
 from .lookahead import TrieWalker
-from .memo import MEMO_LIMIT, remember
+from .memo import remember
 from .trie import NO_NODE, ROOT, PronunciationTrie
 
 _NODE_BITS = 32
@@ -89,6 +91,25 @@ class BeamSearch:
         self.options = options
         self._lm_memo: dict[tuple[int, int], tuple[float, int]] = {}
         self.walker = TrieWalker(trie, options.lm_weight, lookahead)
+        # With a closed vocabulary, per LM state: which trie nodes lead to an allowed word.
+        self._closed = language_model if isinstance(language_model, ClosedVocabulary) else None
+        self._gates: dict[int, bytes] = {}
+
+    def _gate(self, state_key: int) -> bytes | None:
+        """For the LM state in `state_key` (a hypothesis key without its node): per trie node,
+        1 where a word the LM allows next ends at or below it (None: every word is allowed)."""
+        if self._closed is None:
+            return None
+        found = self._gates.get(state_key)
+        if found is None or len(found) < self.trie.node_count:  # (words added since)
+            allowed = self._closed.allowed_words(state_key >> _NODE_BITS)
+            lm_ids = np.asarray(self.lm_word_ids, dtype=np.int64)
+            scores = np.where(np.isin(lm_ids, list(allowed)), 0.0, -np.inf)
+            found = np.isfinite(self.trie.subtree_max(scores)).tobytes()
+            # nodes added after construction (`subtree_max` does not see them) stay open
+            found += b"\x01" * (self.trie.node_count - self.trie.static_node_count)
+            remember(self._gates, state_key, found)
+        return found
 
     def clear_lm_memo(self) -> None:
         """Forget memoized LM scores (after the LM changed)."""
@@ -118,7 +139,7 @@ class BeamSearch:
 
     def run(self, frames: Sequence[Frame | None]) -> SearchResult:
         """Search `frames`; `None` stands for frames of certain blank (skipped)."""
-        if len(self.walker.steps) >= MEMO_LIMIT:
+        if len(self.walker.steps) >= self.walker.memo_limit:
             self.walker.clear()
         histories = _Histories()
         word_ends: dict[int, list[WordEnd]] = {}  # memo of _word_ends for this search
@@ -160,6 +181,8 @@ class BeamSearch:
         floor = math.exp(-self.options.beam_threshold)
         steps = self.walker.steps
         step = self.walker.step
+        kids = self.walker.kids
+        children_of = self.walker.children
         stride = self.trie.stride
         tokens = list(candidates.items())
         # Where each candidate token starts a new word (if words may follow without <wb>).
@@ -170,10 +193,13 @@ class BeamSearch:
         # Word ends are costly (one entry per homophone); skip those that would fall below the
         # beam anyway, judged against the best entry so far (hypotheses come best first).
         top = 0.0
+        gate_of = self._gate
+        gates = self._gates if self._closed is not None else None
         for key, (pb, pnb, last, seq, _, _) in hyps.items():
             total = pb + pnb
             node = key & _NODE_MASK
             state = key - node
+            gate = None if gates is None else gates.get(state) or gate_of(state)
             # Stay: blank, or the last token again (collapsed). At the root the boundary token
             # changes nothing. Word ends are looked up only when some way out of the word is
             # likely enough.
@@ -196,6 +222,27 @@ class BeamSearch:
                     entry[3], entry[4], entry[5] = seq, _NO_WORD, stay
             if stay > top:  # noqa: PLR1730 (max() costs a call in the hot loop)
                 top = stay
+            if not final:
+                # Inside a word only its children can follow: fewer than the candidates, mostly.
+                children = kids.get(node)
+                if children is None:
+                    children = children_of(node)
+                if len(children) < len(tokens):
+                    for token, following, ratio in children:
+                        prob = candidates.get(token)
+                        if prob is None or (gate is not None and not gate[following]):
+                            continue
+                        grown = (pb if token == last else total) * prob * ratio
+                        entry = get(state + following)
+                        if entry is None:
+                            new[state + following] = [0.0, grown, token, seq, _NO_WORD, grown]
+                        else:
+                            entry[1] += grown
+                            if grown > entry[5]:
+                                entry[3], entry[4], entry[5] = seq, _NO_WORD, grown
+                        if grown > top:  # noqa: PLR1730
+                            top = grown
+                    continue
             node_key = node * stride
             for index, (token, prob) in enumerate(tokens):
                 mass = (pb if token == last else total) * prob
@@ -203,7 +250,7 @@ class BeamSearch:
                 if found is None:
                     found = step(node, token)
                 following, ratio = found
-                if following != NO_NODE:
+                if following != NO_NODE and (gate is None or gate[following]):
                     grown = mass * ratio
                     entry = get(state + following)
                     if entry is None:
@@ -225,6 +272,10 @@ class BeamSearch:
                 for word, after, factor in ends:
                     grown = mass * factor * ratio
                     if grown >= top * floor:
+                        if gate is not None:
+                            after_gate = gate_of(after)
+                            if after_gate is not None and not after_gate[first]:
+                                continue
                         entry = get(after + first)
                         if entry is None:
                             new[after + first] = [0.0, grown, token, seq, word, grown]

@@ -39,22 +39,3 @@ def normalize_sentence(text: str) -> list[str]:
     text = _NUMBER.sub(lambda match: f" {cardinal(int(match.group()))} ", text)
     words = _NOT_WORD.sub(" ", text).split()
     return [word.strip("'") for word in words if word.strip("'")]
-
-
-# Spoken numbers that stand in for each kind of numeric range of the templates.
-_PERCENTS = [1, 2, 5, 10, 15, 20, 25, 30, 40, 50, 60, 70, 75, 80, 90, 100]
-_SMALL = [1, 2, 3, 4, 5, 6, 10, 15, 20, 30, 45, 90]
-_DEGREES = [16, 18, 19, 20, 21, 22, 23, 24, 25, 65, 68, 70, 72, 75]
-_KELVIN = [2000, 2700, 3000, 4000, 5000, 6500]
-RANGE_NUMBERS: dict[str, list[int]] = {
-    "temperature": _DEGREES,
-    "color_temperature": _KELVIN,
-    "timer_seconds": _SMALL,
-    "timer_minutes": _SMALL,
-    "timer_hours": _SMALL[:6],
-}
-
-
-def spoken_numbers(range_name: str) -> list[str]:
-    """The spoken numbers that stand in for a numeric range of the templates."""
-    return [cardinal(number) for number in RANGE_NUMBERS.get(range_name, _PERCENTS)]

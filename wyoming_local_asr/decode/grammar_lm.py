@@ -1,8 +1,8 @@
 """A closed grammar as a `LanguageModel`: only its sentences score, every other path is cut.
 
-The grammar is a trie of templates whose tokens are words or slots (`<area>`), and per slot a
+The grammar is a graph of sentences whose edges read words or slots (`<area>`), and per slot a
 trie of the phrases that fill it. A state is the set of places the words so far can have
-reached (a template node, or a point inside a slot's phrase with the template node after it),
+reached (a sentence node, or a point inside a slot's phrase with the sentence node after it),
 determinized as the search asks for it and numbered. Every allowed word scores 0: inside the
 grammar the acoustics decide; a word the grammar does not allow scores `BLOCKED`, and so does
 ending anywhere but at the end of a sentence.
@@ -13,57 +13,34 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from .memo import remember
+from .word_graph import WordGraph
 
 BLOCKED = -1000.0
-# (template node after the slot, slot, node in the slot's phrase trie); slot "" = no slot.
+# (sentence node after the slot, slot, node in the slot's phrase graph); slot "" = no slot.
 _Place = tuple[int, str, int]
 
 
-class _Trie:
-    def __init__(self) -> None:
-        self.children: list[dict[str, int]] = [{}]
-        self.final: list[bool] = [False]
-
-    def add(self, tokens: Sequence[str]) -> None:
-        node = 0
-        for token in tokens:
-            child = self.children[node].get(token)
-            if child is None:
-                child = len(self.children)
-                self.children[node][token] = child
-                self.children.append({})
-                self.final.append(False)
-            node = child
-        self.final[node] = True
+def phrase_graph(phrases: Iterable[Sequence[str]]) -> WordGraph:
+    graph = WordGraph()
+    for phrase in phrases:
+        graph.add_path(phrase)
+    return graph
 
 
 class GrammarLanguageModel:
     """Implements the `LanguageModel` Protocol (`language_model.py`)."""
 
-    def __init__(
-        self,
-        templates: Iterable[Sequence[str]],
-        fillers: Mapping[str, Iterable[Sequence[str]]],
-    ) -> None:
-        self._templates = _Trie()
-        for template in templates:
-            self._templates.add(template)
-        self._fillers: dict[str, _Trie] = {}
-        for slot, phrases in fillers.items():
-            trie = self._fillers[slot] = _Trie()
-            for phrase in phrases:
-                trie.add(phrase)
-        self._slot_edges = [
-            [(token, after) for token, after in children.items() if token in self._fillers]
-            for children in self._templates.children
-        ]
-        words = {w for c in self._templates.children for w in c if not w.startswith("<")}
-        words.update(w for t in self._fillers.values() for c in t.children for w in c)
+    def __init__(self, sentences: WordGraph, fillers: Mapping[str, Iterable[Sequence[str]]]):
+        self._sentences = sentences
+        self._fillers = {slot: phrase_graph(phrases) for slot, phrases in fillers.items()}
+        words = sentences.vocabulary()
+        words.update(w for graph in self._fillers.values() for w in graph.vocabulary())
         self.words = ["<unk>", *sorted(words)]
         self._ids = {word: index for index, word in enumerate(self.words)}
         self._states: list[frozenset[_Place]] = []
         self._state_ids: dict[frozenset[_Place], int] = {}
         self._cache: dict[tuple[int, int], tuple[float, int]] = {}
+        self._allowed: dict[int, frozenset[int]] = {}
         self._initial = self._state_of({(0, "", 0)})
 
     def __contains__(self, word: object) -> bool:
@@ -84,10 +61,26 @@ class GrammarLanguageModel:
         result = (0.0 if following else BLOCKED, self._state_of(following))
         return remember(self._cache, key, result)
 
+    def allowed_words(self, state: int) -> frozenset[int]:
+        """The `ClosedVocabulary` Protocol: every word that can follow in `state`."""
+        found = self._allowed.get(state)
+        if found is None:
+            words: set[str] = set()
+            for node, slot, inner in self._states[state]:
+                if slot:
+                    words.update(self._fillers[slot].words[inner])
+                    continue
+                words.update(self._sentences.words[node])
+                for token, _ in self._sentences.slots[node]:
+                    filler = self._fillers.get(token)
+                    if filler is not None:
+                        words.update(filler.words[0])
+            found = remember(self._allowed, state, frozenset(self._ids[w] for w in words))
+        return found
+
     def final_score(self, state: int) -> float:
-        ends = any(
-            slot == "" and self._templates.final[node] for node, slot, _ in self._states[state]
-        )
+        final = self._sentences.final
+        ends = any(slot == "" and final[node] for node, slot, _ in self._states[state])
         return 0.0 if ends else BLOCKED
 
     def _state_of(self, places: set[_Place]) -> int:
@@ -99,7 +92,7 @@ class GrammarLanguageModel:
         return index
 
     def _closure(self, places: set[_Place]) -> set[_Place]:
-        """A finished slot phrase also stands at the template node after the slot."""
+        """A finished slot phrase also stands at the sentence node after the slot."""
         closed = set(places)
         for node, slot, inner in places:
             if slot and self._fillers[slot].final[inner]:
@@ -108,18 +101,17 @@ class GrammarLanguageModel:
 
     def _advance(self, places: frozenset[_Place], word: str) -> set[_Place]:
         following: set[_Place] = set()
-        templates = self._templates.children
+        sentences = self._sentences
         for node, slot, inner in places:
             if slot:
-                child = self._fillers[slot].children[inner].get(word)
-                if child is not None:
+                for child in self._fillers[slot].words[inner].get(word, ()):
                     following.add((node, slot, child))
                 continue
-            child = templates[node].get(word)
-            if child is not None:
+            for child in sentences.words[node].get(word, ()):
                 following.add((child, "", 0))
-            for token, after in self._slot_edges[node]:
-                start = self._fillers[token].children[0].get(word)
-                if start is not None:
-                    following.add((after, token, start))
+            for token, after in sentences.slots[node]:
+                filler = self._fillers.get(token)
+                if filler is not None:
+                    for start in filler.words[0].get(word, ()):
+                        following.add((after, token, start))
         return following

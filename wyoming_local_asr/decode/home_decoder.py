@@ -1,12 +1,13 @@
 """Open vocabulary with a closed-domain fast path: the home's own commands, spelled its way.
 
 Each utterance is decoded twice: open (the whole lexicon, general and command language models,
-biased toward the home's names) and closed (only the home's grammar: its words, its sentences).
-Both searches sum the same acoustic probabilities, so their acoustic scores compare directly.
-When the closed sentence is acoustically at most `threshold` nats below the open one, it wins and
-comes out with every name spelled as Home Assistant spells it ("Nanoleaf Panels"), so that
-Assist's matcher finds it; otherwise the open words stand (a shopping-list item, a question to
-an LLM agent, dictation). The closed search is small: a few hundred words, a narrow beam.
+biased toward the home's names) and closed (only the home's grammar: its words, its sentences;
+the search never enters a word the grammar does not allow next). The closed sentence is then
+scored as the open search would score it (the same acoustic log-probability, plus the open
+language model and word bonus): when that is at most `threshold` nats below the open words'
+score, the open search only missed it, and it wins, with every name spelled as Home Assistant
+spells it ("Nanoleaf Panels") so that Assist's matcher finds it. Otherwise the open words stand
+(a shopping-list item, a question to an LLM agent, dictation).
 """
 
 from __future__ import annotations
@@ -67,13 +68,11 @@ class HomeAwareDecoder:
         lexicon, and from `pronounce` (hama's G2P, cached) for words it lacks; the open decoder
         learns the home's names and sentences too."""
         options = options or FastPathOptions()
-        words = grammar.words
-        lexicon = Lexicon.load(lexicon_path, open_decoder.tokens, only=words)
-        missing = sorted(w for w in words if w not in lexicon)
-        pronunciations = dict(zip(missing, pronounce(missing), strict=True)) if missing else {}
-        lexicon.add_words(missing, {w: [p] for w, p in pronunciations.items()})
-        open_decoder.add_words(missing, {w: [p] for w, p in pronunciations.items()})
-        language_model = GrammarLanguageModel(grammar.templates, grammar.fillers)
+        lexicon, made = Lexicon.load_words(
+            lexicon_path, open_decoder.tokens, grammar.words, pronounce
+        )
+        open_decoder.add_words(list(made), {word: [p] for word, p in made.items()})
+        language_model = GrammarLanguageModel(grammar.sentences, grammar.fillers)
         closed = WordDecoder(
             open_decoder.tokens,
             lexicon,
@@ -93,26 +92,29 @@ class HomeAwareDecoder:
         return cls(open_decoder, closed, grammar, options)
 
     def decode_utterance(self, logprobs: NDArray[np.float32]) -> Decoded:
-        open_words, open_score, open_acoustic = self._open(logprobs)
+        opened = self.open.search(logprobs)
+        open_words = [self.open.lexicon.words[w] for w in opened.words]
         phonemes = self.open.phonemes(logprobs)
         closed = self.closed.search(logprobs)
         closed_words = [self.closed.lexicon.words[w] for w in closed.words]
         if (
             closed_words
             and closed.log_score > BLOCKED / 2
-            and closed.log_score >= open_acoustic - self.options.threshold
+            and (
+                closed_words == open_words  # the same words: spelled as the home spells them
+                or self._open_score(closed.log_score, closed_words)
+                >= opened.log_score - self.options.threshold
+            )
         ):
-            return Decoded(self.grammar.spell(closed_words), open_score, phonemes, "grammar")
-        return Decoded(" ".join(open_words), open_score, phonemes, "open")
+            return Decoded(self.grammar.spell(closed_words), opened.log_score, phonemes, "grammar")
+        return Decoded(" ".join(open_words), opened.log_score, phonemes, "open")
 
-    def _open(self, logprobs: NDArray[np.float32]) -> tuple[list[str], float, float]:
-        """The open words, their score, and its acoustic part (the LM and bonuses taken out)."""
-        result = self.open.search(logprobs)
-        words = [self.open.lexicon.words[w] for w in result.words]
+    def _open_score(self, acoustic: float, words: list[str]) -> float:
+        """What the open search would score `words` with `acoustic` log-probability: its
+        language model and word bonus added as in its own search."""
         options = self.open.options
         lm = sentence_log_prob(self.open.language_model, words)
-        acoustic = result.log_score - options.lm_weight * lm - options.word_bonus * len(words)
-        return words, result.log_score, acoustic
+        return acoustic + options.lm_weight * lm + options.word_bonus * len(words)
 
     def add_phrases(self, phrases: Iterable[str]) -> list[str]:
         return self.open.add_phrases(phrases)

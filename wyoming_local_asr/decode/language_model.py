@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Collection, Sequence
+from typing import Protocol, runtime_checkable
 
 
 class LanguageModel(Protocol):
@@ -27,6 +27,16 @@ class LanguageModel(Protocol):
 
     def final_score(self, state: int) -> float:
         """log P(</s> | state)."""
+        ...
+
+
+@runtime_checkable
+class ClosedVocabulary(Protocol):
+    """Optional for a LanguageModel that allows only some words after each state (a closed
+    grammar): the search then never enters a word the model would refuse."""
+
+    def allowed_words(self, state: int) -> Collection[int]:
+        """The ids of the words `score` does not block after `state`."""
         ...
 
 

@@ -13,7 +13,7 @@ import logging
 import sys
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -48,12 +48,20 @@ class Lexicon:
     def load(cls, path: Path, tokens: TokenTable, only: Container[str] | None = None) -> Lexicon:
         """Read `word<TAB>phonemes` lines from a gzip or plain text file; with `only`, just the
         lines of those words."""
-        opener = gzip.open if path.suffix == ".gz" else open
-        with opener(path, "rt", encoding="utf-8") as stream:
-            lines = (line.rstrip("\n") for line in stream)
-            if only is not None:
-                lines = (line for line in lines if line.split("\t", 1)[0] in only)
-            return cls.from_lines(lines, tokens)
+        return cls.from_lines(_read_lines(path, only), tokens)
+
+    @classmethod
+    def load_words(
+        cls, path: Path, tokens: TokenTable, words: Collection[str], pronounce: Pronouncer
+    ) -> tuple[Lexicon, dict[str, list[str]]]:
+        """A lexicon of just `words`: their lines in `path`, and `pronounce` for those it lacks
+        (returned too). Every pronunciation is in the trie from the start."""
+        lines = list(_read_lines(path, words))
+        known = {line.split("\t", 1)[0] for line in lines}
+        missing = sorted(w for w in words if w not in known)
+        made = dict(zip(missing, pronounce(missing), strict=True)) if missing else {}
+        lines += [f"{word}\t{' '.join(phonemes)}" for word, phonemes in made.items()]
+        return cls.from_lines(lines, tokens), made
 
     @classmethod
     def from_lines(cls, lines: Iterable[str], tokens: TokenTable) -> Lexicon:
@@ -160,6 +168,15 @@ class Lexicon:
                 if self.add(word, phonemes):
                     added.append(word)
         return added
+
+
+def _read_lines(path: Path, only: Container[str] | None) -> Iterator[str]:
+    """The `word<TAB>phonemes` lines of a gzip or plain text file (with `only`, of those words)."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as stream:
+        for line in stream:
+            if only is None or line.split("\t", 1)[0] in only:
+                yield line.rstrip("\n")
 
 
 def g2p_pronouncer() -> Pronouncer:

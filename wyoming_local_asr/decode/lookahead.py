@@ -15,11 +15,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .memo import remember
+from .memo import MEMO_LIMIT
 from .trie import NO_NODE, ROOT, PronunciationTrie
 
 _NO_STEP = (NO_NODE, 0.0)
 _FLOOR = -50.0  # look-ahead for words the LM gives no probability
+# A trie with at most this many (node, token) pairs (a home grammar's few hundred words) keeps
+# every step it met: its memo cannot outgrow that, and emptying it would cost more than it holds.
+SMALL_TRIE_STEPS = 400_000
 
 
 class TrieWalker:
@@ -31,6 +34,10 @@ class TrieWalker:
         self.steps: dict[int, tuple[int, float]] = {}
         # Memo of `is_final`, read directly by hot loops as well.
         self.finals: dict[int, bool] = {}
+        # Memo of `children`, read directly by hot loops as well.
+        self.kids: dict[int, list[tuple[int, int, float]]] = {}
+        steps = trie.node_count * trie.stride
+        self.memo_limit = max(MEMO_LIMIT, steps) if steps <= SMALL_TRIE_STEPS else MEMO_LIMIT
         self._added: dict[int, float] = {ROOT: 0.0}
         if lookahead is None:
             self._static = np.zeros(trie.static_node_count, dtype=np.float32)
@@ -64,17 +71,32 @@ class TrieWalker:
                 if following >= self.trie.static_node_count:
                     self._added.setdefault(following, here)
                 found = (following, math.exp(self.potential(following) - here))
-            remember(self.steps, key, found)
+            if len(self.steps) >= self.memo_limit:
+                self.steps.clear()
+            self.steps[key] = found
+        return found
+
+    def children(self, node: int) -> list[tuple[int, int, float]]:
+        """(token, child, factor of entering it) for every edge out of `node`."""
+        found = self.kids.get(node)
+        if found is None:
+            found = [(token, *self.step(node, token)) for token, _ in self.trie.children(node)]
+            if len(self.kids) >= self.memo_limit:
+                self.kids.clear()
+            self.kids[node] = found
         return found
 
     def is_final(self, node: int) -> bool:
         """Whether some word ends at `node`."""
         found = self.finals.get(node)
         if found is None:
-            found = remember(self.finals, node, bool(self.trie.words(node)))
+            if len(self.finals) >= self.memo_limit:
+                self.finals.clear()
+            found = self.finals[node] = bool(self.trie.words(node))
         return found
 
     def clear(self) -> None:
         """Forget memoized steps (after words were added to the trie)."""
         self.steps.clear()
         self.finals.clear()
+        self.kids.clear()

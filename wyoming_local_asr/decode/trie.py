@@ -68,6 +68,7 @@ class PronunciationTrie:
         self._final_view = memoryview(self._final_nodes)
         self._node_count = node_count
         self._added_edges: dict[int, int] = {}
+        self._added_children: dict[int, list[tuple[int, int]]] = {}
         self._added_words: dict[int, tuple[int, ...]] = {}
         # Memoized answers of `child`, keyed `node * stride + token`; callers in hot loops may
         # read it directly and call `child` on a miss.
@@ -90,6 +91,15 @@ class PronunciationTrie:
                 if index >= 0:
                     found = index + 1
             remember(self.edge_memo, key, found)
+        return found
+
+    def children(self, node: int) -> list[tuple[int, int]]:
+        """(token, child) for every edge out of `node`."""
+        found = list(self._added_children.get(node, ()))
+        if node < self._static_nodes:
+            lo = bisect_left(self._edge_view, node * self.stride)
+            hi = bisect_left(self._edge_view, (node + 1) * self.stride, lo)
+            found += [(int(self._edge_keys[i]) % self.stride, i + 1) for i in range(lo, hi)]
         return found
 
     def words(self, node: int) -> tuple[int, ...]:
@@ -128,6 +138,7 @@ class PronunciationTrie:
                 self._node_count += 1
                 key = node * self.stride + token
                 self._added_edges[key] = following
+                self._added_children.setdefault(node, []).append((token, following))
                 self.edge_memo[key] = following
                 self._used_tokens.add(token)
             node = following

@@ -76,7 +76,7 @@ def measure_grammar_cost(
         new_words = sum(1 for _ in cache.open(encoding="utf-8"))
     result: dict[str, Any] = {
         "home": home.counts(),
-        "grammar_templates": len(grammar.templates),
+        "grammar_nodes": len(grammar.sentences),
         "grammar_words": len(grammar.words),
         "grammar_build_seconds": round(grammar_seconds, 3),
         "words_new_to_the_lexicon": new_words,

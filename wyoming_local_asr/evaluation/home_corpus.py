@@ -12,6 +12,7 @@ and a test sentence uses test templates and test names only. The corpus is writt
 from __future__ import annotations
 
 import hashlib
+import itertools
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,9 +22,10 @@ from typing import Any
 
 import yaml
 
+from ..decode.command_words import normalize_sentence
 from ..progress import Progress
 from ..recognizer import SAMPLE_RATE
-from ..vocabulary.grammar import AREA_SLOT, HomeGrammar, build_grammar, name_slot
+from ..vocabulary.grammar import AREA_SLOT, FLOOR_SLOT, HomeGrammar, build_grammar, name_slot
 from ..vocabulary.home import HomeVocabulary, parse_vocabulary
 from .corpus import Clip, write_clip, write_manifest
 from .synth import DEFAULT_VOICES, VOICES, synthesize
@@ -79,15 +81,85 @@ def _fill(
     return grammar.spell(words)
 
 
+# At most this many sentences from one template (its optional words and alternatives).
+MAX_PER_TEMPLATE = 400
+
+
+def _marker(index: int) -> str:
+    """A plain lowercase word that stands for slot `index` while hassil expands."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("a") + rest) + letters
+    return f"zzslot{letters}"
+
+
+def corpus_templates(home: HomeVocabulary) -> list[tuple[str, ...]]:
+    """The sentences the corpus draws from: the speech-to-phrase intents expanded by hassil
+    (at most `MAX_PER_TEMPLATE` per template, a few spoken numbers per range), each name kept
+    as its slot (`<name:light>`, `<area>`, `<floor>`), in order."""
+    from hassil import TextSlotList, check_excluded_context, check_required_context
+    from hassil.sample import sample_expression
+
+    from ..build.command_sentences import speech_to_phrase_intents
+
+    domains = sorted({entity.domain for entity in home.all_entities()})
+    slots = [name_slot(d) for d in domains] + [AREA_SLOT, FLOOR_SLOT]
+    markers = {_marker(i): slot for i, slot in enumerate(slots)}
+    by_slot = {slot: marker for marker, slot in markers.items()}
+    intents, slot_lists = speech_to_phrase_intents()
+    name_values = TextSlotList.from_tuples(
+        [
+            (by_slot[name_slot(d)], by_slot[name_slot(d)], {"domain": d} if d else {})
+            for d in domains
+        ]
+    )
+    slot_lists["area"] = TextSlotList.from_strings([by_slot[AREA_SLOT]] if home.areas else [])
+    slot_lists["floor"] = TextSlotList.from_strings([by_slot[FLOOR_SLOT]] if home.floors else [])
+    templates: dict[tuple[str, ...], None] = {}
+    for intent_name in sorted(intents.intents):
+        for data in intents.intents[intent_name].data:
+            values = [
+                value
+                for value in name_values.values
+                if check_required_context(
+                    data.requires_context, value.context or {}, allow_missing_keys=True
+                )
+                and check_excluded_context(data.excludes_context, value.context or {})
+            ]
+            lists = {
+                **slot_lists,
+                **data.slot_lists,
+                "name": TextSlotList(name="name", values=values),
+            }
+            rules = {**intents.expansion_rules, **data.expansion_rules}
+            for template in data.sentences:
+                used = set(template.list_names(rules))
+                if used & set(data.wildcard_list_names):
+                    continue
+                if any(
+                    name in used and not lists[name].values for name in ("name", "area", "floor")
+                ):
+                    continue
+                texts = sample_expression(template.expression, lists, rules, language="en")
+                for text in itertools.islice(texts, MAX_PER_TEMPLATE):
+                    words = tuple(markers.get(w, w) for w in normalize_sentence(text))
+                    if words:
+                        templates[words] = None
+    return list(templates)
+
+
 def home_sentences(
     home: HomeVocabulary, templates_per_split: int = 150, seed: int = 0
 ) -> list[Sentence]:
     """Command sentences of the home's grammar and natural requests, each in its split."""
     grammar = build_grammar(home)
+    templates = corpus_templates(home)
     rng = random.Random(seed)
     sentences: list[Sentence] = []
     for split in SPLITS:
-        candidates = [t for t in grammar.templates if split_of(" ".join(t)) == split]
+        candidates = [t for t in templates if split_of(" ".join(t)) == split]
         rng.shuffle(candidates)
         # Two of three with an entity name: names are what a home adds to the templates.
         named = [t for t in candidates if any(w.startswith("<name:") for w in t)]
