@@ -13,10 +13,10 @@ from wyoming_local_asr.vocabulary.template_compiler import compile_template
 
 pytest.importorskip("hassil")
 
-from hassil import Intents, RangeSlotList, TextSlotList  # noqa: E402
-from hassil.parse_expression import parse_sentence  # noqa: E402
-from hassil.sample import sample_expression  # noqa: E402
-from home_assistant_intents import get_intents, get_speech_to_phrase_intents  # noqa: E402
+from hassil import Intents, RangeSlotList, TextSlotList
+from hassil.parse_expression import parse_sentence
+from hassil.sample import sample_expression
+from home_assistant_intents import get_intents, get_speech_to_phrase_intents
 
 # Expanding a template with hassil to compare costs time: templates up to this many sentences.
 MAX_SENTENCES = 3000
