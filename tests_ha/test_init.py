@@ -126,8 +126,26 @@ async def test_vocabulary_sync_sends_the_home_and_resends_it_to_a_server_that_lo
     hass: HomeAssistant, model_dir: Path, tmp_path: Path, freezer: FrozenDateTimeFactory
 ) -> None:
     """Exposed entities with aliases, domains and areas, areas with floors, floors with aliases
-    reach the server; a server that restarts without them gets them again."""
+    and the automations' trigger sentences reach the server; a server that restarts without
+    them gets them again."""
     assert await async_setup_component(hass, "homeassistant", {})
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {
+            "automation": [
+                {
+                    "alias": "Movie night",
+                    "triggers": [
+                        {"trigger": "conversation", "command": ["[start] movie night", "cinema"]}
+                    ],
+                    "actions": [],
+                },
+                {"alias": "Other", "triggers": [{"trigger": "event", "event_type": "x"}],
+                 "actions": []},
+            ]
+        },
+    )  # fmt: skip
     floors = fr.async_get(hass)
     upstairs = floors.async_create("First Floor", aliases={"upstairs"})
     areas = ar.async_get(hass)
@@ -156,6 +174,7 @@ async def test_vocabulary_sync_sends_the_home_and_resends_it_to_a_server_that_lo
         ]  # fmt: skip
         assert {"name": "Study", "aliases": ["Office"], "floor": "First Floor"} in held["areas"]
         assert held["floors"] == [{"name": "First Floor", "aliases": ["upstairs"]}]
+        assert held["sentences"] == ["[start] movie night", "cinema"]
 
         # The server comes back without the vocabulary: the next health check notices.
         server.stop()

@@ -1,9 +1,10 @@
 """Vocabulary sync: the home as Assist knows it goes to the server.
 
-The entities exposed to Assist (name, aliases, domain, area), every area (aliases, floor) and
-every floor (aliases) are sent as one document to `PUT /api/vocabulary`: at start, whenever the
-registries or exposure change, and whenever the server reports a vocabulary version other than
-the one it gave ours (a restarted or replaced server is never left without the home).
+The entities exposed to Assist (name, aliases, domain, area), every area (aliases, floor), every
+floor (aliases) and the sentences of automations' sentence triggers are sent as one document to
+`PUT /api/vocabulary`: at start, whenever the registries, exposure or automations change, and
+whenever the server reports a vocabulary version other than the one it gave ours (a restarted
+or replaced server is never left without the home).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import floor_registry as fr
 from homeassistant.helpers.debounce import Debouncer
+from homeassistant.helpers.start import async_at_started
 
 from .const import LOGGER
 from .coordinator import LocalAsrConfigEntry
@@ -32,7 +34,11 @@ MAX_AREAS = 300
 MAX_FLOORS = 50
 MAX_ALIASES = 20
 MAX_NAME_LENGTH = 100
+MAX_SENTENCES = 1000
+MAX_SENTENCE_LENGTH = 200
 SYNC_COOLDOWN = 10.0
+# Fired by the automation integration after its automations were (re)loaded or edited.
+EVENT_AUTOMATION_RELOADED = "automation_reloaded"
 
 
 def _names(aliases: set[str] | list[str]) -> list[str]:
@@ -41,8 +47,33 @@ def _names(aliases: set[str] | list[str]) -> list[str]:
 
 
 @callback
+def trigger_sentences(hass: HomeAssistant) -> list[str]:
+    """The sentences of every automation's sentence (conversation) trigger, as written."""
+    from homeassistant.components.automation import DATA_COMPONENT  # noqa: PLC0415
+
+    component = hass.data.get(DATA_COMPONENT)
+    if component is None:
+        return []
+    sentences: list[str] = []
+    for automation in component.entities:
+        config = automation.raw_config or {}
+        triggers = config.get("triggers", config.get("trigger", []))
+        for trigger in triggers if isinstance(triggers, list) else [triggers]:
+            if not isinstance(trigger, dict):
+                continue
+            if trigger.get("trigger", trigger.get("platform")) != "conversation":
+                continue
+            commands = trigger.get("command", [])
+            for command in commands if isinstance(commands, list) else [commands]:
+                if isinstance(command, str) and 0 < len(command.strip()) <= MAX_SENTENCE_LENGTH:
+                    sentences.append(command.strip())
+    return sorted(set(sentences))[:MAX_SENTENCES]
+
+
+@callback
 def assist_home(hass: HomeAssistant) -> dict[str, Any]:
-    """The home's vocabulary document: exposed entities, areas and floors with aliases."""
+    """The home's vocabulary document: exposed entities, areas and floors with aliases, and
+    the automations' trigger sentences."""
     floors = fr.async_get(hass)
     areas = ar.async_get(hass)
     devices = dr.async_get(hass)
@@ -83,6 +114,7 @@ def assist_home(hass: HomeAssistant) -> dict[str, Any]:
             {"name": floor.name, "aliases": _names(floor.aliases)}
             for floor in floors.async_list_floors()
         ][:MAX_FLOORS],
+        "sentences": trigger_sentences(hass),
     }
     if len(document_entities) > MAX_ENTITIES:
         LOGGER.warning("Vocabulary sync: only the first %d exposed entities are sent", MAX_ENTITIES)
@@ -105,10 +137,11 @@ async def async_sync_vocabulary(
     data.vocabulary = document
     data.vocabulary_version = str(answer.get("version")) if answer.get("version") else None
     LOGGER.debug(
-        "Vocabulary sync: %d entities, %d areas, %d floors sent to %s (version %s)",
+        "Vocabulary sync: %d entities, %d areas, %d floors, %d sentences sent to %s (version %s)",
         len(document["entities"]),
         len(document["areas"]),
         len(document["floors"]),
+        len(document["sentences"]),
         entry.title,
         data.vocabulary_version,
     )
@@ -141,6 +174,10 @@ def async_start_vocabulary_sync(hass: HomeAssistant, entry: LocalAsrConfigEntry)
         debouncer.async_schedule_call()
 
     @callback
+    def started(_hass: HomeAssistant) -> None:
+        debouncer.async_schedule_call()
+
+    @callback
     def server_checked() -> None:
         health = data.coordinator.data
         if (
@@ -155,12 +192,15 @@ def async_start_vocabulary_sync(hass: HomeAssistant, entry: LocalAsrConfigEntry)
         ar.EVENT_AREA_REGISTRY_UPDATED,
         er.EVENT_ENTITY_REGISTRY_UPDATED,
         fr.EVENT_FLOOR_REGISTRY_UPDATED,
+        EVENT_AUTOMATION_RELOADED,
     ):
         entry.async_on_unload(hass.bus.async_listen(event_type, changed))
     entry.async_on_unload(
         async_listen_entity_updates(hass, "conversation", debouncer.async_schedule_call)
     )
     entry.async_on_unload(data.coordinator.async_add_listener(server_checked))
+    # Automations load late at start: their sentences go out once Home Assistant has started.
+    entry.async_on_unload(async_at_started(hass, started))
     entry.async_on_unload(debouncer.async_shutdown)
     entry.async_on_unload(resync.async_shutdown)
     debouncer.async_schedule_call()
