@@ -49,7 +49,7 @@ def _names(aliases: set[str] | list[str]) -> list[str]:
 @callback
 def trigger_sentences(hass: HomeAssistant) -> list[str]:
     """The sentences of every automation's sentence (conversation) trigger, as written."""
-    from homeassistant.components.automation import DATA_COMPONENT  # noqa: PLC0415
+    from homeassistant.components.automation import DATA_COMPONENT
 
     component = hass.data.get(DATA_COMPONENT)
     if component is None:
