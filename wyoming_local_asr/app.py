@@ -5,17 +5,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from .acoustic.default_model import is_current
 from .acoustic.errors import ModelError
 from .asr_service import AsrService, check_language, load_recognizer_for
-from .config import DEFAULT_MODEL, ConfigError, Settings
+from .config import (
+    DEFAULT_MODEL,
+    HOME_ASSISTANT_TOKEN_ENV,
+    SUPERVISOR_TOKEN_ENV,
+    ConfigError,
+    Settings,
+)
 from .ops.access import AllowList
 from .ops.auth import Authorizer
 from .ops.identity import server_id
@@ -61,6 +68,17 @@ def prepare_model(settings: Settings, build: ModelBuilder | None = None) -> None
         raise ConfigError(f"invalid value for --model: no model directory {settings.model_dir}")
 
 
+def home_assistant_token(environ: Mapping[str, str]) -> str:
+    """The token for `--home-assistant-url`, from the environment (ConfigError without one)."""
+    token = environ.get(HOME_ASSISTANT_TOKEN_ENV) or environ.get(SUPERVISOR_TOKEN_ENV)
+    if not token:
+        raise ConfigError(
+            f"invalid value for --home-assistant-url: set {HOME_ASSISTANT_TOKEN_ENV} to a "
+            f"Home Assistant access token (an add-on has {SUPERVISOR_TOKEN_ENV})"
+        )
+    return token
+
+
 class Application:
     """Everything one `serve` runs, started and stopped together."""
 
@@ -75,11 +93,13 @@ class Application:
         self.server: WyomingServer | None = None
         self.ops: OpsServer | None = None
         self.announcer: ZeroconfAnnouncer | None = None
+        self.home_assistant: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Load the model, then listen. Raises ConfigError or StartupError."""
         settings = self.settings
         ssl_context = _ssl_context(settings)
+        token = home_assistant_token(os.environ) if settings.home_assistant_url else ""
         store = VocabularyStore(settings.vocabulary_path)
         home = await asyncio.to_thread(_starting_vocabulary, settings, store)
         recognizer = await _load_model(settings, self.build_model, home)
@@ -119,6 +139,21 @@ class Application:
                 raise StartupError(f"cannot listen on port {settings.ops_port}: {error}") from None
         if settings.zeroconf and self.server.port is not None:
             await self._announce(self.server.port, host)
+        if settings.home_assistant_url:
+            self.home_assistant = asyncio.create_task(self._follow_home_assistant(token))
+
+    async def _follow_home_assistant(self, token: str) -> None:
+        from .vocabulary.home_assistant import HomeAssistantVocabulary
+
+        service = self.service
+        assert service is not None
+
+        async def apply(document: dict[str, Any]) -> None:
+            # the home from Home Assistant; sentences and phrases sent through the API stay
+            current = service.vocabulary_document()
+            await service.set_vocabulary({**current, **document})
+
+        await HomeAssistantVocabulary(self.settings.home_assistant_url, token, apply).run()
 
     async def _announce(self, port: int, host: str | None) -> None:
         properties = {"server_id": server_id(self.settings.data_dir)}
@@ -138,6 +173,10 @@ class Application:
         self.announcer = announcer
 
     async def stop(self) -> None:
+        if self.home_assistant is not None:
+            self.home_assistant.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.home_assistant
         if self.announcer is not None:
             await self.announcer.stop()
         if self.ops is not None:

@@ -30,6 +30,11 @@ DEFAULT_BEAM = 64
 # scored by the open search's acoustics and language model) still wins
 # (`decode/home_decoder.py`; tuned on the tuning half of the sample home, `docs/benchmarks.md`).
 DEFAULT_GRAMMAR_THRESHOLD = 0.0
+# Home Assistant's websocket API as the Supervisor gives it to an add-on, and where the token for
+# `--home-assistant-url` is read from (never the command line); an add-on has SUPERVISOR_TOKEN.
+SUPERVISOR_URL = "ws://supervisor/core/websocket"
+HOME_ASSISTANT_TOKEN_ENV = "LOCAL_ASR_HOME_ASSISTANT_TOKEN"
+SUPERVISOR_TOKEN_ENV = "SUPERVISOR_TOKEN"
 # Upper bound of a Wyoming event's JSON data or binary payload.
 MAX_EVENT_BYTES = 1 << 20
 
@@ -78,6 +83,9 @@ class Settings:
     # Decode the home's own commands with its grammar too (the fast path), and its threshold.
     grammar: bool = True
     grammar_threshold: float = DEFAULT_GRAMMAR_THRESHOLD
+    # A Home Assistant websocket API (ws://.../api/websocket; the add-on's is SUPERVISOR_URL)
+    # to read the home's vocabulary from; its token comes from the environment only.
+    home_assistant_url: str = ""
     debug: bool = False
     # Port of the HTTP operations API; None keeps it off.
     ops_port: int | None = None

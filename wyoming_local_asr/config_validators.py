@@ -57,6 +57,13 @@ def _text(value: Any) -> str:
     return value.strip()
 
 
+def _websocket_url(value: Any) -> str:
+    text = _text(value)
+    if urlparse(text).scheme not in ("ws", "wss") or not urlparse(text).netloc:
+        raise vol.Invalid("expected a ws:// or wss:// URL")
+    return text
+
+
 def _path(value: Any) -> Path:
     return Path(_text(value)).expanduser()
 
@@ -172,6 +179,7 @@ VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "vocabulary_file": _existing_file,
     "grammar": _boolean,
     "grammar_threshold": _number(-100.0, 100.0),
+    "home_assistant_url": _websocket_url,
     "debug": _boolean,
     "ops_port": _ops_port,
     "tls_cert": _existing_file,

@@ -12,7 +12,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..config import DEFAULT_MODEL, DEFAULT_URI, Settings, load_settings
+from ..config import (
+    DEFAULT_MODEL,
+    DEFAULT_URI,
+    HOME_ASSISTANT_TOKEN_ENV,
+    SUPERVISOR_URL,
+    Settings,
+    load_settings,
+)
 from ..config_validators import DEFAULT_OPS_PORT, DEVICES, PRECISIONS, VALIDATORS
 
 _S = argparse.SUPPRESS
@@ -50,6 +57,14 @@ def _server_arguments(parser: argparse.ArgumentParser) -> None:
         help="seconds of new audio between streaming partial transcripts, 0 = off (default 1)",
     )
     server.add_argument("--debug", action=argparse.BooleanOptionalAction, default=_S)
+    server.add_argument(
+        "--home-assistant-url",
+        default=_S,
+        metavar="URL",
+        help="read the home's vocabulary from this Home Assistant websocket API and follow its "
+        f"changes (the add-on: {SUPERVISOR_URL}); the token comes from ${HOME_ASSISTANT_TOKEN_ENV} "
+        "or the add-on's $SUPERVISOR_TOKEN",
+    )
 
 
 def _model_arguments(parser: argparse.ArgumentParser) -> None:
