@@ -137,8 +137,11 @@ class BeamSearch:
             ends.append((word, following << _NODE_BITS, factor * correction))
         return ends
 
-    def run(self, frames: Sequence[Frame | None]) -> SearchResult:
-        """Search `frames`; `None` stands for frames of certain blank (skipped)."""
+    def run(self, frames: Sequence[Frame | None], floor: float = -math.inf) -> SearchResult:
+        """Search `frames`; `None` stands for frames of certain blank (skipped). The search
+        gives up (no words, score -inf) once the hypotheses' whole probability mass, an upper
+        bound of any final score when the LM and look-ahead factors are at most 1 (a closed
+        grammar), is below `floor`."""
         if len(self.walker.steps) >= self.walker.memo_limit:
             self.walker.clear()
         histories = _Histories()
@@ -159,6 +162,8 @@ class BeamSearch:
                 continue  # nothing fits this frame: keep the hypotheses as they were
             top = _total(kept[0])
             log_scale += math.log(top)
+            if floor > -math.inf and log_scale + math.log(sum(map(_total, kept)) / top) < floor:
+                return SearchResult([], -math.inf)
             scale = 1.0 / top
             hyps = {}
             for key, entry in kept:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
@@ -119,8 +120,10 @@ class WordDecoder:
         start = lm.initial_state()
         return [lm.score(start, i)[0] for i in self._lm_word_ids]
 
-    def search(self, logprobs: NDArray[np.float32]) -> SearchResult:
-        return self._search.run(self._frames.frames(logprobs))
+    def search(self, logprobs: NDArray[np.float32], floor: float = -math.inf) -> SearchResult:
+        """The best words; with a `floor`, nothing once no result can score above it (see
+        `BeamSearch.run`)."""
+        return self._search.run(self._frames.frames(logprobs), floor)
 
     def decode(self, logprobs: NDArray[np.float32]) -> str:
         """The most likely words for `logprobs` (T, V) of one utterance."""

@@ -95,18 +95,25 @@ class HomeAwareDecoder:
         opened = self.open.search(logprobs)
         open_words = [self.open.lexicon.words[w] for w in opened.words]
         phonemes = self.open.phonemes(logprobs)
-        closed = self.closed.search(logprobs)
+        grammar = self.closed.language_model
+        if open_words and sentence_log_prob(grammar, open_words) > BLOCKED / 2:
+            # the open search's best is a command of the home: only its spelling changes
+            return Decoded(self.grammar.spell(open_words), opened.log_score, phonemes, "grammar")
+        # A closed sentence wins when, scored as the open search scores it, it is within the
+        # threshold; its acoustic score alone bounds that from above, so the closed search
+        # stops as soon as its hypotheses fall below the open score minus the threshold.
+        threshold = self.options.threshold
+        closed = self.closed.search(logprobs, floor=opened.log_score - threshold)
         closed_words = [self.closed.lexicon.words[w] for w in closed.words]
-        if (
-            closed_words
-            and closed.log_score > BLOCKED / 2
-            and (
-                closed_words == open_words  # the same words: spelled as the home spells them
-                or self._open_score(closed.log_score, closed_words)
-                >= opened.log_score - self.options.threshold
-            )
-        ):
-            return Decoded(self.grammar.spell(closed_words), opened.log_score, phonemes, "grammar")
+        if closed_words and closed.log_score > BLOCKED / 2:
+            score = self._open_score(closed.log_score, closed_words)
+            if score >= opened.log_score - threshold:
+                # scored with the threshold's head start, so that the pipeline compares it
+                # with other readings of the same audio on the same terms
+                spelled = self.grammar.spell(closed_words)
+                return Decoded(
+                    spelled, max(score + threshold, opened.log_score), phonemes, "grammar"
+                )
         return Decoded(" ".join(open_words), opened.log_score, phonemes, "open")
 
     def _open_score(self, acoustic: float, words: list[str]) -> float:
