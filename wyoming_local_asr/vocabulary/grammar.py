@@ -99,10 +99,10 @@ def range_phrases(slot_list: Any) -> list[str]:
     return numbers
 
 
-@functools.cache
 def english_intents() -> list[Any]:
     """Home Assistant's English intents (hassil `Intents`): the full set, then the
-    speech-to-phrase subset (whose sentences are mostly in the full set already)."""
+    speech-to-phrase subset (whose sentences are mostly in the full set already). Parsed anew
+    each time (0.2 s): kept, hassil's parsed templates would hold about 10 MB for good."""
     from hassil import Intents
     from home_assistant_intents import get_intents, get_speech_to_phrase_intents
 
