@@ -39,6 +39,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="instead: our server against faster-whisper tiny.en (installed on first use into "
         "<data-dir>/peers), all over Wyoming on loopback; writes peers.{json,md,png} to --out",
     )
+    parser.add_argument(
+        "--clients",
+        default="1,2,4,8,16",
+        metavar="N,N,...",
+        help="with --peers: the numbers of concurrent clients for throughput (1,2,4,8,16)",
+    )
     add_model_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -78,6 +84,16 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _clients(text: str) -> list[int]:
+    try:
+        levels = [int(part) for part in text.split(",")]
+    except ValueError:
+        levels = []
+    if not levels or any(not 1 <= n <= 64 for n in levels):
+        raise SystemExit(f"error: --clients takes numbers from 1 to 64, comma-separated: {text!r}")
+    return levels
+
+
 def _run_peers(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
@@ -95,6 +111,7 @@ def _run_peers(args: argparse.Namespace, settings: Settings) -> int:
             settings.model_dir,
             settings.data_dir / "peers",
             vocabulary=settings.vocabulary_file,
+            concurrency=_clients(args.clients),
             threads=settings.onnx_threads,
         )
     report["corpus"] = str(args.corpus or "pocketsphinx-testdata (all transcribed clips)")
