@@ -31,6 +31,7 @@ async def _held(hass: HomeAssistant, server: RealServer, token: str) -> dict[str
 
 
 async def test_the_server_reads_the_exposed_home_from_home_assistant(
+    *,
     hass: HomeAssistant,
     aiohttp_client: Any,
     hass_access_token: str,

@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from wyoming_local_asr.evaluation.corpus import load_corpus
-from wyoming_local_asr.evaluation.peer_bench import BASELINE, OURS, run_peer_bench, to_markdown
+from wyoming_local_asr.evaluation.peer_bench import (
+    BASELINE,
+    OURS,
+    POCKETSPHINX,
+    run_peer_bench,
+    to_markdown,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -18,10 +24,11 @@ def test_ours_and_faster_whisper_side_by_side(
 ) -> None:
     clips = load_corpus(tiny_corpus)[:3]
     report = run_peer_bench(
-        clips, default_model_dir, peers_dir, concurrency=(1, 2), only=(OURS, BASELINE)
+        clips, default_model_dir, peers_dir, concurrency=(1, 2), only=(OURS, BASELINE, POCKETSPHINX)
     )
-    ours, peer = report["results"]
-    assert (ours["label"], peer["label"]) == (OURS, BASELINE)
+    ours, peer, sphinx = report["results"]
+    assert (ours["label"], peer["label"], sphinx["label"]) == (OURS, BASELINE, POCKETSPHINX)
+    assert sphinx["full_speed"]["wer"] < 0.9  # pocketsphinx transcribes, if poorly
     for result in (ours, peer):
         assert result["full_speed"]["wer"] < 0.5  # both really transcribe
         assert result["peak_rss_mb"] > 0 and result["startup_s"] > 0

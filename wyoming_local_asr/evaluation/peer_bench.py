@@ -4,7 +4,8 @@ Every system is a Wyoming server on loopback, started in its own process one aft
 and fed the same clips by the same client (`server_bench.send_clip`), with the same text
 normalization: ours with its defaults and with `--no-denoise` (and with the home's vocabulary
 when the corpus comes with one), and faster-whisper `tiny.en` through `wyoming-faster-whisper`,
-int8 on the CPU, beam 1 (the Whisper add-on's default on ARM) and beam 5 (on x86). For each:
+int8 on the CPU, beam 1 (the Whisper add-on's default on ARM) and beam 5 (on x86), and
+pocketsphinx en-us behind a minimal Wyoming server (`pocketsphinx_server.py`). For each:
 WER and sentence accuracy, latency from `audio-stop` to `transcript` (median, p95) with audio sent
 at full speed and paced like a microphone, start-up time, peak and steady memory, and
 throughput (utterances per second, p95 latency) with several clients at once. The headline is
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -32,6 +34,7 @@ CONCURRENCY = (1, 2, 4, 8, 16)
 THROUGHPUT_UTTERANCES = 32
 BASELINE = "faster-whisper tiny.en, beam 1"
 OURS = "ours, defaults"
+POCKETSPHINX = "pocketsphinx en-us"
 
 
 @dataclass(frozen=True)
@@ -68,8 +71,15 @@ def systems(
                 "ours, with the home", lambda: ServerProcess(model_dir, True, threads, extra=home)
             )
         )
+
+    def pocketsphinx() -> WyomingProcess:
+        port = _free_port()
+        module = "wyoming_local_asr.evaluation.pocketsphinx_server"
+        return PeerProcess([sys.executable, "-m", module, "--port", str(port)], port)
+
     return [*found, System(BASELINE, lambda: peer(1)),
-            System("faster-whisper tiny.en, beam 5", lambda: peer(5))]  # fmt: skip
+            System("faster-whisper tiny.en, beam 5", lambda: peer(5)),
+            System(POCKETSPHINX, pocketsphinx)]  # fmt: skip
 
 
 async def throughput(port: int, clips: Sequence[Clip], clients: int) -> dict[str, float]:
