@@ -35,7 +35,8 @@ CLOSED_BLANK_SKIP = 0.999
 
 @dataclass(frozen=True)
 class FastPathOptions:
-    # Closed sentences this far (nats) below the open words' acoustic score still win.
+    # Closed sentences this far (nats) below the open words, both scored as the open search
+    # scores (acoustics, its language model and word bonus), still win.
     threshold: float = DEFAULT_GRAMMAR_THRESHOLD
     beam: int = CLOSED_BEAM
 
@@ -77,6 +78,8 @@ class HomeAwareDecoder:
             open_decoder.tokens,
             lexicon,
             language_model,
+            # LM factors of at most 1 and no look-ahead: the search's probability mass bounds
+            # its final score, which lets `decode_utterance` stop it early.
             DecoderOptions(
                 beam=options.beam,
                 lm_weight=1.0,
