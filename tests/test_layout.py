@@ -4,12 +4,13 @@ the evaluation wing; the build wing never imports the evaluation wing."""
 from __future__ import annotations
 
 import ast
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from wyoming_local_asr.evaluation.server_bench import free_port
 
 PACKAGE = Path(__file__).parents[1] / "wyoming_local_asr"
 WINGS = ("build", "evaluation")
@@ -83,16 +84,10 @@ def test_the_wing_rule_sees_a_wrong_import(tmp_path: Path) -> None:
     assert "wyoming_local_asr.build.default_model.ensure_default_model" in imports
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.mark.slow
 def test_a_running_server_loads_only_the_runtime_wing(default_model_dir: Path) -> None:
     data_dir = default_model_dir.parents[1]
-    ports = [str(_free_port()), str(_free_port())]
+    ports = [str(free_port()), str(free_port())]
     result = subprocess.run(
         [sys.executable, "-c", SERVE_AND_LIST_MODULES, str(data_dir), *ports],
         capture_output=True,

@@ -7,7 +7,6 @@ import ipaddress
 import json
 import os
 import signal
-import socket
 import ssl
 import subprocess
 import sys
@@ -24,6 +23,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+
+from wyoming_local_asr.evaluation.server_bench import free_port
 
 # `type` and `temp` of /sys/class/thermal/thermal_zone<N> on a Raspberry Pi 5 (Bookworm).
 PI5_ZONES = [("cpu-thermal", "52650")]
@@ -163,12 +164,6 @@ class ServerProcess:
 
     def log_tail(self) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-30:])
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def cli_token(data_dir: Path, role: str) -> str:

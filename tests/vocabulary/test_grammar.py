@@ -39,7 +39,19 @@ class _Sentences:
         self.graph = grammar.sentences
 
     def __contains__(self, text: str) -> bool:
-        return self.graph.accepts(text.split())
+        """Whether the words and slot names of `text` lead from the start to a final node."""
+        graph, nodes = self.graph, {0}
+        for token in text.split():
+            nodes = {
+                target
+                for node in nodes
+                for target in (
+                    [t for s, t in graph.slots[node] if s == token]
+                    if token.startswith("<")
+                    else graph.words[node].get(token, [])
+                )
+            }
+        return any(graph.final[node] for node in nodes)
 
 
 def _sentences(grammar: HomeGrammar) -> _Sentences:

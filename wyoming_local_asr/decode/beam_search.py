@@ -101,7 +101,7 @@ class BeamSearch:
         if self._closed is None:
             return None
         found = self._gates.get(state_key)
-        if found is None or len(found) < self.trie.node_count:  # (words added since)
+        if found is None:
             allowed = self._closed.allowed_words(state_key >> _NODE_BITS)
             lm_ids = np.asarray(self.lm_word_ids, dtype=np.int64)
             scores = np.where(np.isin(lm_ids, list(allowed)), 0.0, -np.inf)
@@ -110,6 +110,11 @@ class BeamSearch:
             found += b"\x01" * (self.trie.node_count - self.trie.static_node_count)
             remember(self._gates, state_key, found)
         return found
+
+    def words_added(self) -> None:
+        """Forget what depends on the trie's shape (after words were added to it)."""
+        self.walker.clear()  # new nodes inherit their parent's look-ahead
+        self._gates.clear()
 
     def clear_lm_memo(self) -> None:
         """Forget memoized LM scores (after the LM changed)."""

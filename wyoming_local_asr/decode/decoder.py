@@ -156,7 +156,7 @@ class WordDecoder:
         added = self.lexicon.add_words(words, pronunciations, self._pronouncer)
         for word in self.lexicon.words[len(self._lm_word_ids) :]:
             self._lm_word_ids.append(self.language_model.word_id(word))
-        self._search.walker.clear()  # new nodes inherit their parent's look-ahead
+        self._search.words_added()
         self._frames = FrameBuilder(
             self.tokens, self.lexicon.trie.used_tokens(), self._frame_options
         )

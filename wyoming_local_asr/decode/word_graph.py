@@ -8,7 +8,7 @@ built only with `add_path` is a trie.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 
 def is_slot(token: str) -> bool:
@@ -63,37 +63,6 @@ class WordGraph:
                 node = child
         self.final[node] = True
 
-    def accepts(self, tokens: Sequence[str]) -> bool:
-        """Whether `tokens` (words and slot names) lead from the start to a final node."""
-        nodes = {0}
-        for token in tokens:
-            nodes = {
-                target
-                for node in nodes
-                for target in (
-                    [t for s, t in self.slots[node] if s == token]
-                    if is_slot(token)
-                    else self.words[node].get(token, [])
-                )
-            }
-        return any(self.final[node] for node in nodes)
-
     def vocabulary(self) -> set[str]:
         """Every word an edge reads (slot names not included)."""
         return {word for edges in self.words for word in edges}
-
-    def slot_names(self) -> set[str]:
-        return {slot for edges in self.slots for slot, _ in edges}
-
-    def paths(self, limit: int) -> Iterator[tuple[str, ...]]:
-        """Up to `limit` distinct token sequences from the start to a final node, in order."""
-        seen: set[tuple[str, ...]] = set()
-        stack: list[tuple[int, tuple[str, ...]]] = [(0, ())]
-        while stack and len(seen) < limit:
-            node, tokens = stack.pop()
-            if self.final[node] and tokens and tokens not in seen:
-                seen.add(tokens)
-                yield tokens
-            following = [(t, (*tokens, s)) for s, t in self.slots[node]]
-            following += [(t, (*tokens, w)) for w, ts in self.words[node].items() for t in ts]
-            stack.extend(reversed(following))

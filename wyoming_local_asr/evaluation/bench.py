@@ -21,7 +21,7 @@ from ..config import Settings
 from ..progress import Progress
 from .bench_worker import spec_to_json
 from .corpus import load_corpus
-from .server_bench import SERVER_CONFIGS, run_server_config
+from .server_bench import SERVER_CONFIGS, latency_cell, run_server_config
 from .systems import SystemSpec
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -106,7 +106,7 @@ def run_bench(
     }
 
 
-def _find(results: list[dict[str, Any]], label: str) -> dict[str, Any] | None:
+def find_result(results: list[dict[str, Any]], label: str) -> dict[str, Any] | None:
     return next((r for r in results if r["label"] == label), None)
 
 
@@ -121,11 +121,11 @@ def _ratio(numerator: float, denominator: float) -> float | None:
 def ratios(results: list[dict[str, Any]]) -> dict[str, float | None]:
     """The comparisons, each measured in the same run."""
     out: dict[str, float | None] = {}
-    int8 = _find(results, "int8")
-    fp32 = _find(results, "fp32")
-    plain = _find(results, "int8, no denoise")
-    sphinx = _find(results, "pocketsphinx")
-    narrow = _find(results, f"int8, beam {FAST_BEAM}")
+    int8 = find_result(results, "int8")
+    fp32 = find_result(results, "fp32")
+    plain = find_result(results, "int8, no denoise")
+    sphinx = find_result(results, "pocketsphinx")
+    narrow = find_result(results, f"int8, beam {FAST_BEAM}")
     if int8 is not None and fp32 is not None:
         out["fp32_over_int8_model_time"] = _ratio(_stage(fp32, "model"), _stage(int8, "model"))
         out["fp32_over_int8_peak_rss"] = _ratio(fp32["peak_rss_mb"], int8["peak_rss_mb"])
@@ -152,8 +152,8 @@ def ratios(results: list[dict[str, Any]]) -> dict[str, float | None]:
 def server_ratios(servers: list[dict[str, Any]]) -> dict[str, float | None]:
     """How much streaming hides: latency after audio-stop, real time against full speed."""
     out: dict[str, float | None] = {}
-    on = _find(servers, SERVER_CONFIGS[0].label)
-    off = _find(servers, SERVER_CONFIGS[1].label)
+    on = find_result(servers, SERVER_CONFIGS[0].label)
+    off = find_result(servers, SERVER_CONFIGS[1].label)
     if on is not None:
         out["server_full_speed_over_real_time_latency"] = _ratio(
             on["full_speed"]["latency_median_s"], on["real_time"]["latency_median_s"]
@@ -227,8 +227,7 @@ def to_markdown(report: dict[str, Any]) -> str:
             fast, live = server["full_speed"], server["real_time"]
             lines.append(
                 f"| {server['label']} | {100 * live['wer']:.1f}% | "
-                f"{1000 * fast['latency_median_s']:.0f} / {1000 * fast['latency_p95_s']:.0f} ms | "
-                f"{1000 * live['latency_median_s']:.0f} / {1000 * live['latency_p95_s']:.0f} ms | "
+                f"{latency_cell(fast)} | {latency_cell(live)} | "
                 f"{server['peak_rss_mb']:.0f} MB | {server['private_rss_mb']:.0f} MB | "
                 f"{server['file_rss_mb']:.0f} MB |"
             )

@@ -24,10 +24,19 @@ from pathlib import Path
 from typing import Any
 
 from ..progress import Progress
+from .bench import find_result
 from .corpus import Clip
 from .peers import ensure_faster_whisper
 from .run import percentile
-from .server_bench import PeerProcess, ServerProcess, WyomingProcess, run_clips, send_clip
+from .server_bench import (
+    PeerProcess,
+    ServerProcess,
+    WyomingProcess,
+    free_port,
+    latency_cell,
+    run_clips,
+    send_clip,
+)
 
 CONCURRENCY = (1, 2, 4, 8, 16)
 # Utterances sent at each level of concurrency (at least one per client).
@@ -43,21 +52,13 @@ class System:
     start: Callable[[], WyomingProcess]
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def systems(
     model_dir: Path, peers_dir: Path, vocabulary: Path | None = None, threads: int = 1
 ) -> list[System]:
     whisper = ensure_faster_whisper(peers_dir)
 
     def peer(beam: int) -> WyomingProcess:
-        port = _free_port()
+        port = free_port()
         return PeerProcess(whisper.command(port, beam), port)
 
     found = [
@@ -73,7 +74,7 @@ def systems(
         )
 
     def pocketsphinx() -> WyomingProcess:
-        port = _free_port()
+        port = free_port()
         module = "wyoming_local_asr.evaluation.pocketsphinx_server"
         return PeerProcess([sys.executable, "-m", module, "--port", str(port)], port)
 
@@ -148,13 +149,9 @@ def run_peer_bench(
     }
 
 
-def _find(results: list[dict[str, Any]], label: str) -> dict[str, Any] | None:
-    return next((r for r in results if r["label"] == label), None)
-
-
 def peer_ratios(results: list[dict[str, Any]]) -> dict[str, float | None]:
     """faster-whisper beam 1 / ours (defaults): how many times faster or smaller we are."""
-    ours, peer = _find(results, OURS), _find(results, BASELINE)
+    ours, peer = find_result(results, OURS), find_result(results, BASELINE)
     if ours is None or peer is None:
         return {}
 
@@ -167,14 +164,10 @@ def peer_ratios(results: list[dict[str, Any]]) -> dict[str, float | None]:
         )
         for pace in ("full_speed", "real_time")
     }
-    at_8 = (
-        {t["clients"]: t for t in ours["throughput"]},
-        {t["clients"]: t for t in peer["throughput"]},
-    )
-    if 8 in at_8[0] and 8 in at_8[1]:
-        ratios["throughput at 8 clients, ours / faster-whisper"] = ratio(
-            at_8[0][8]["utterances_per_second"], at_8[1][8]["utterances_per_second"]
-        )
+    mine = {t["clients"]: t["utterances_per_second"] for t in ours["throughput"]}
+    theirs = {t["clients"]: t["utterances_per_second"] for t in peer["throughput"]}
+    if 8 in mine and 8 in theirs:
+        ratios["throughput at 8 clients, ours / faster-whisper"] = ratio(mine[8], theirs[8])
     ratios["peak memory, faster-whisper / ours"] = ratio(
         peer.get("peak_rss_mb", 0.0), ours.get("peak_rss_mb", 0.0)
     )
@@ -194,8 +187,7 @@ def to_markdown(report: dict[str, Any], command: str) -> str:
         full, paced = r["full_speed"], r["real_time"]
         lines.append(
             f"| {r['label']} | {full['wer']:.1%} | {full['sentence_accuracy']:.1%} | "
-            f"{full['latency_median_s'] * 1000:.0f} / {full['latency_p95_s'] * 1000:.0f} ms | "
-            f"{paced['latency_median_s'] * 1000:.0f} / {paced['latency_p95_s'] * 1000:.0f} ms | "
+            f"{latency_cell(full)} | {latency_cell(paced)} | "
             f"{r['startup_s']:.1f} s | {r.get('peak_rss_mb', 0):.0f} / "
             f"{r.get('private_rss_mb', 0):.0f} MB |"
         )

@@ -66,10 +66,15 @@ def _run(command: list[str]) -> None:
 
 def _installer(python: Path) -> list[str]:
     """uv when our environment has it (several times faster), else pip of that environment."""
-    uv = Path(sys.executable).with_name("uv")
-    if uv.is_file():
+    uv = _uv()
+    if uv is not None:
         return [str(uv), "pip", "install", "--quiet", "-p", str(python)]
     return [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+
+
+def _uv() -> Path | None:
+    uv = Path(sys.executable).with_name("uv")
+    return uv if uv.is_file() else None
 
 
 def ensure_faster_whisper(peers_dir: Path) -> FasterWhisper:
@@ -81,7 +86,7 @@ def ensure_faster_whisper(peers_dir: Path) -> FasterWhisper:
     wanted = "\n".join(FASTER_WHISPER_PACKAGES)
     if not program.is_file() or not stamp.is_file() or stamp.read_text() != wanted:
         shutil.rmtree(environment, ignore_errors=True)
-        venv.create(environment, with_pip=not Path(sys.executable).with_name("uv").is_file())
+        venv.create(environment, with_pip=_uv() is None)  # uv installs without pip
         _run([*_installer(environment / "bin" / "python"), *FASTER_WHISPER_PACKAGES])
         stamp.write_text(wanted)
     model_dir = home / "tiny.en"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -199,6 +200,18 @@ async def send_clip(port: int, clip: Clip, real_time: bool) -> tuple[str, float]
                 raise RuntimeError(f"{clip.name}: the server closed the connection")
             if Transcript.is_type(event.type):
                 return Transcript.from_event(event).text, time.perf_counter() - stopped
+
+
+def latency_cell(figures: dict[str, Any]) -> str:
+    """ "median / p95 ms" of one pace's figures from `run_clips`, for report tables."""
+    return f"{1000 * figures['latency_median_s']:.0f} / {1000 * figures['latency_p95_s']:.0f} ms"
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on just now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 async def run_clips(port: int, clips: list[Clip]) -> dict[str, Any]:
