@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -11,9 +12,11 @@ from decode_helpers import BigramLM, peaky
 from numpy.typing import NDArray
 
 from wyoming_local_asr.decode.beam_search import BeamSearch, Frame, SearchOptions
+from wyoming_local_asr.decode.grammar_lm import GrammarLanguageModel, GuidedGrammarModel
 from wyoming_local_asr.decode.language_model import LanguageModel
 from wyoming_local_asr.decode.lexicon import Lexicon
 from wyoming_local_asr.decode.phoneme_tokens import TokenTable
+from wyoming_local_asr.decode.word_graph import WordGraph
 
 TABLE = TokenTable(["a", "b", "k", "t", "<wb>", "<blank>"])
 BLANK, BOUNDARY = TABLE.blank_id, TABLE.word_boundary_id
@@ -234,9 +237,6 @@ def test_no_word_fits_returns_the_words_so_far() -> None:
 def test_a_closed_vocabulary_keeps_the_search_inside_its_sentences() -> None:
     """With a grammar that allows only "a cab", a narrow search never follows the acoustics
     into "a tab": the grammar's sentence is what it finds."""
-    from wyoming_local_asr.decode.grammar_lm import GrammarLanguageModel
-    from wyoming_local_asr.decode.word_graph import WordGraph
-
     sentences = WordGraph()
     sentences.add_path(("a", "cab"))
     grammar = GrammarLanguageModel(sentences, {})
@@ -245,3 +245,47 @@ def test_a_closed_vocabulary_keeps_the_search_inside_its_sentences() -> None:
     assert search(frames)[0] == ["a", "tab"]  # open: the acoustics win
     narrow = SearchOptions(beam=2, beam_threshold=5.0, lm_weight=1.0)
     assert search(frames, narrow, lm=grammar)[0] == ["a", "cab"]
+
+
+def _grammar(*sentences: tuple[str, ...]) -> GrammarLanguageModel:
+    graph = WordGraph()
+    for sentence in sentences:
+        graph.add_path(sentence)
+    return GrammarLanguageModel(graph, {})
+
+
+def test_a_guided_grammar_ranks_its_sentences_as_the_open_search_would() -> None:
+    """Among the grammar's sentences, the guide's language model decides with the acoustics;
+    words outside the grammar never come out, and a sentence both searches find scores the
+    same in both."""
+    guide = BigramLM(["a cab"] * 20 + ["a tab", "at a"])
+    guided = GuidedGrammarModel(_grammar(("a", "cab"), ("a", "tab")), guide)
+    frames = peaky(TABLE, ["a", "<wb>", {"t": 0.55, "k": 0.4}, "a", "b"])
+    options = SearchOptions(beam=100_000, beam_threshold=200.0, lm_weight=1.0)
+    assert search(frames, replace(options, lm_weight=0.0), lm=guided)[0] == ["a", "tab"]
+    closed_words, closed_score = search(frames, options, lm=guided)
+    open_words, open_score = search(frames, options, lm=guide)
+    assert closed_words == open_words == ["a", "cab"]
+    assert closed_score == pytest.approx(open_score)
+    # "at a" is the guide's, not the grammar's
+    assert search(peaky(TABLE, ["a", "t", "<wb>", "a"]), options, lm=guided)[0] != ["at", "a"]
+
+
+def test_a_leashed_search_gives_up_once_it_falls_behind_the_pace() -> None:
+    """The open search's best score after each frame is its pace; a grammar search that falls
+    more than the margin behind it stops with nothing, a loose leash lets it finish."""
+    lexicon = Lexicon.from_lines(LEXICON_LINES, TABLE)
+    frames = frames_of(peaky(TABLE, ["b", "a", "t", "<wb>", "a", "t", "<wb>", "a"]))
+    guide = BigramLM(SENTENCES)
+    pace: list[float] = []
+    opened = BeamSearch(lexicon.trie, guide, [guide.word_id(w) for w in lexicon.words], WIDE)
+    result = opened.run(frames, trace=pace)
+    assert [lexicon.words[w] for w in result.words] == ["bat", "at", "a"]
+    assert len(pace) == len(frames) and pace == sorted(pace, reverse=True)
+    grammar = _grammar(("a", "cab"))
+    closed = BeamSearch(lexicon.trie, grammar, [grammar.word_id(w) for w in lexicon.words], WIDE)
+    assert closed.run(frames, limits=[p - 5.0 for p in pace]).words == []
+    assert [lexicon.words[w] for w in closed.run(frames, limits=[-1e9] * len(pace)).words] == [
+        "a",
+        "cab",
+    ]

@@ -137,6 +137,22 @@ def test_stray_diacritics_and_ipa_g_are_tolerated(hama_table: TokenTable) -> Non
     assert decoder.decode(peaky(hama_table, frames)) == "do go"
 
 
+def test_a_search_keeps_pace_frame_by_frame_through_skipped_blanks(
+    hama_table: TokenTable,
+) -> None:
+    """`pace` has one score per frame of the audio, also where a run of blank frames was
+    skipped as one; a second search leashed to it with room to spare finds the same words."""
+    lexicon = Lexicon.from_lines(["do\td o", "go\tg o"], hama_table)
+    decoder = WordDecoder(hama_table, lexicon, BigramLM(["do go"]))
+    logprobs = peaky(hama_table, ["d", "o", "_", "_", "_", "<wb>", "g", "_", "_", "o", "_"])
+    pace: list[float] = []
+    found = decoder.search(logprobs, pace=pace)
+    assert len(pace) == len(logprobs)
+    assert pace[2] == pace[3] == pace[4]  # the skipped run keeps the score it reached
+    again = decoder.search(logprobs, leash=(pace, 1.0))
+    assert again.words == found.words and again.log_score == pytest.approx(found.log_score)
+
+
 def test_words_added_at_run_time(hama_table: TokenTable) -> None:
     lexicon = Lexicon.from_lines(["turn\tt ɝ n", "on\tɔ n", "the\tð ə"], hama_table)
     decoder = WordDecoder(hama_table, lexicon, BigramLM(["turn on the"]))

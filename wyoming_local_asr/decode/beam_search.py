@@ -93,7 +93,8 @@ class BeamSearch:
         self.walker = TrieWalker(trie, options.lm_weight, lookahead)
         # With a closed vocabulary, per LM state: which trie nodes lead to an allowed word.
         self._closed = language_model if isinstance(language_model, ClosedVocabulary) else None
-        self._gates: dict[int, bytes] = {}
+        self._gates: dict[int, bytes] = {}  # per state key, shared by equal closed states
+        self._closed_gates: dict[int, bytes] = {}
 
     def _gate(self, state_key: int) -> bytes | None:
         """For the LM state in `state_key` (a hypothesis key without its node): per trie node,
@@ -102,12 +103,16 @@ class BeamSearch:
             return None
         found = self._gates.get(state_key)
         if found is None:
-            allowed = self._closed.allowed_words(state_key >> _NODE_BITS)
-            lm_ids = np.asarray(self.lm_word_ids, dtype=np.int64)
-            scores = np.where(np.isin(lm_ids, list(allowed)), 0.0, -np.inf)
-            found = np.isfinite(self.trie.subtree_max(scores)).tobytes()
-            # nodes added after construction (`subtree_max` does not see them) stay open
-            found += b"\x01" * (self.trie.node_count - self.trie.static_node_count)
+            closed_state = self._closed.closed_state(state_key >> _NODE_BITS)
+            found = self._closed_gates.get(closed_state)
+            if found is None:
+                allowed = self._closed.allowed_words(closed_state)
+                lm_ids = np.asarray(self.lm_word_ids, dtype=np.int64)
+                scores = np.where(np.isin(lm_ids, list(allowed)), 0.0, -np.inf)
+                found = np.isfinite(self.trie.subtree_max(scores)).tobytes()
+                # nodes added after construction (`subtree_max` does not see them) stay open
+                found += b"\x01" * (self.trie.node_count - self.trie.static_node_count)
+                remember(self._closed_gates, closed_state, found)
             remember(self._gates, state_key, found)
         return found
 
@@ -115,6 +120,7 @@ class BeamSearch:
         """Forget what depends on the trie's shape (after words were added to it)."""
         self.walker.clear()  # new nodes inherit their parent's look-ahead
         self._gates.clear()
+        self._closed_gates.clear()
 
     def clear_lm_memo(self) -> None:
         """Forget memoized LM scores (after the LM changed)."""
@@ -142,11 +148,19 @@ class BeamSearch:
             ends.append((word, following << _NODE_BITS, factor * correction))
         return ends
 
-    def run(self, frames: Sequence[Frame | None], floor: float = -math.inf) -> SearchResult:
+    def run(
+        self,
+        frames: Sequence[Frame | None],
+        floor: float = -math.inf,
+        *,
+        trace: list[float] | None = None,
+        limits: Sequence[float] | None = None,
+    ) -> SearchResult:
         """Search `frames`; `None` stands for frames of certain blank (skipped). The search
         gives up (no words, score -inf) once the hypotheses' whole probability mass, an upper
         bound of any final score when the LM and look-ahead factors are at most 1 (a closed
-        grammar), is below `floor`."""
+        grammar), is below `floor`, or once its best hypothesis after element `i` scores below
+        `limits[i]`. `trace` receives the best hypothesis's score after each element."""
         if len(self.walker.steps) >= self.walker.memo_limit:
             self.walker.clear()
         histories = _Histories()
@@ -156,17 +170,24 @@ class BeamSearch:
         hyps: dict[int, Hypothesis] = {start: [1.0, 0.0, _BOUNDARY, 0, _NO_WORD, 0.0]}
         best = hyps[start]
         log_scale = 0.0
-        for frame in frames:
+        for index, frame in enumerate(frames):
             if frame is None:
                 for hyp in hyps.values():
                     hyp[0] += hyp[1]
                     hyp[1] = 0.0
+                if trace is not None:
+                    trace.append(log_scale)
                 continue
             kept = self._prune(self._advance(hyps, frame, word_ends))
+            if kept:  # else nothing fits this frame: keep the hypotheses as they were
+                log_scale += math.log(_total(kept[0]))
+            if trace is not None:
+                trace.append(log_scale)
+            if limits is not None and log_scale < limits[index]:
+                return SearchResult([], -math.inf)
             if not kept:
-                continue  # nothing fits this frame: keep the hypotheses as they were
+                continue
             top = _total(kept[0])
-            log_scale += math.log(top)
             if floor > -math.inf and log_scale + math.log(sum(map(_total, kept)) / top) < floor:
                 return SearchResult([], -math.inf)
             scale = 1.0 / top

@@ -120,10 +120,32 @@ class WordDecoder:
         start = lm.initial_state()
         return [lm.score(start, i)[0] for i in self._lm_word_ids]
 
-    def search(self, logprobs: NDArray[np.float32], floor: float = -math.inf) -> SearchResult:
+    def search(
+        self,
+        logprobs: NDArray[np.float32],
+        floor: float = -math.inf,
+        *,
+        pace: list[float] | None = None,
+        leash: tuple[Sequence[float], float] | None = None,
+    ) -> SearchResult:
         """The best words; with a `floor`, nothing once no result can score above it (see
-        `BeamSearch.run`)."""
-        return self._search.run(self._frames.frames(logprobs), floor)
+        `BeamSearch.run`). `pace` receives the best hypothesis's score after each frame of
+        `logprobs`; with `leash` (another search's pace on the same audio, and a margin in
+        nats) the search gives up once its best falls more than the margin behind."""
+        times: list[int] = []
+        frames = self._frames.frames(logprobs, times)
+        limits = None
+        if leash is not None and len(leash[0]) == len(logprobs):
+            other, margin = leash
+            limits = [other[t] - margin for t in times]
+        trace: list[float] | None = [] if pace is not None else None
+        result = self._search.run(frames, floor, trace=trace, limits=limits)
+        if pace is not None and trace is not None:
+            covered = 0
+            for score, last in zip(trace, times, strict=False):
+                pace.extend([score] * (last + 1 - covered))
+                covered = last + 1
+        return result
 
     def decode(self, logprobs: NDArray[np.float32]) -> str:
         """The most likely words for `logprobs` (T, V) of one utterance."""
@@ -161,6 +183,13 @@ class WordDecoder:
             self.tokens, self.lexicon.trie.used_tokens(), self._frame_options
         )
         return added
+
+    def language_model_changed(self) -> None:
+        """Forget memoized scores of the language model (after it changed outside)."""
+        forget = getattr(self.language_model, "forget", None)
+        if forget is not None:
+            forget()
+        self._search.clear_lm_memo()
 
     def add_phrases(self, phrases: Iterable[str]) -> list[str]:
         """Bias toward `phrases` (entity names, custom commands): the LM learns them when it

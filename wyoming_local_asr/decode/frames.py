@@ -65,8 +65,11 @@ class FrameBuilder:
         folded: NDArray[np.float32] = np.exp(scores) @ self._fold
         return folded
 
-    def frames(self, logprobs: NDArray[np.float32]) -> list[Frame | None]:
-        """The search's view of `logprobs` (T, V); a run of skipped frames becomes one None."""
+    def frames(
+        self, logprobs: NDArray[np.float32], times: list[int] | None = None
+    ) -> list[Frame | None]:
+        """The search's view of `logprobs` (T, V); a run of skipped frames becomes one None.
+        `times`, when given, receives each element's last frame index."""
         if len(logprobs) == 0 or len(self._phoneme_columns) == 0:
             return []
         probs = self.probabilities(logprobs)
@@ -86,7 +89,13 @@ class FrameBuilder:
             if skip[t]:
                 if not frames or frames[-1] is not None:
                     frames.append(None)
+                    if times is not None:
+                        times.append(t)
+                elif times is not None:
+                    times[-1] = t
                 continue
             candidates = {i: v for i, v, k in zip(row_ids, values, mask, strict=True) if k}
             frames.append(Frame(blank[t], word_end, candidates))
+            if times is not None:
+                times.append(t)
         return frames

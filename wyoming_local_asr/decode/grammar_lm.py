@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
+from .language_model import LanguageModel
 from .memo import remember
 from .word_graph import WordGraph
 
@@ -78,6 +79,9 @@ class GrammarLanguageModel:
             found = remember(self._allowed, state, frozenset(self._ids[w] for w in words))
         return found
 
+    def closed_state(self, state: int) -> int:
+        return state
+
     def final_score(self, state: int) -> float:
         final = self._sentences.final
         ends = any(slot == "" and final[node] for node, slot, _ in self._states[state])
@@ -115,3 +119,70 @@ class GrammarLanguageModel:
                     for start in filler.words[0].get(word, ()):
                         following.add((after, token, start))
         return following
+
+
+class GuidedGrammarModel:
+    """The grammar's sentences scored by another language model: a word the grammar allows
+    scores what `guide` gives it, every other path is cut. The closed search then ranks the
+    home's sentences as the open search would (its acoustics and its language model), so the
+    sentence it finds is the one that would win against the open words, and its score can be
+    compared with theirs as it goes.
+
+    A state packs the guide's state and the grammar's: `guide_state << GRAMMAR_BITS | grammar`;
+    no table grows (the guide's states are packed ints too)."""
+
+    GRAMMAR_BITS = 24
+
+    def __init__(self, grammar: GrammarLanguageModel, guide: LanguageModel) -> None:
+        self.grammar = grammar
+        self.guide = guide
+        self.words = grammar.words
+        self._guide_ids = [guide.word_id(word) for word in grammar.words]
+        self._mask = (1 << self.GRAMMAR_BITS) - 1
+        self._cache: dict[tuple[int, int], tuple[float, int]] = {}
+
+    def __contains__(self, word: object) -> bool:
+        return word in self.grammar
+
+    def forget(self) -> None:
+        """After the guide learned phrases: its ids and scores are asked again."""
+        self._guide_ids = [self.guide.word_id(word) for word in self.grammar.words]
+        self._cache.clear()
+
+    def word_id(self, word: str) -> int:
+        return self.grammar.word_id(word)
+
+    def initial_state(self) -> int:
+        return self._pack(self.guide.initial_state(), self.grammar.initial_state())
+
+    def score(self, state: int, word_id: int) -> tuple[float, int]:
+        key = (state, word_id)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        guide_state, grammar_state = state >> self.GRAMMAR_BITS, state & self._mask
+        allowed, grammar_next = self.grammar.score(grammar_state, word_id)
+        if allowed <= BLOCKED / 2:
+            result = (BLOCKED, self._pack(guide_state, grammar_next))
+        else:
+            log_prob, guide_next = self.guide.score(guide_state, self._guide_ids[word_id])
+            result = (log_prob, self._pack(guide_next, grammar_next))
+        return remember(self._cache, key, result)
+
+    def final_score(self, state: int) -> float:
+        ends = self.grammar.final_score(state & self._mask)
+        if ends <= BLOCKED / 2:
+            return BLOCKED
+        return self.guide.final_score(state >> self.GRAMMAR_BITS)
+
+    def allowed_words(self, state: int) -> frozenset[int]:
+        """The `ClosedVocabulary` Protocol, from the grammar's part of the state."""
+        return self.grammar.allowed_words(state & self._mask)
+
+    def closed_state(self, state: int) -> int:
+        return state & self._mask
+
+    def _pack(self, guide_state: int, grammar_state: int) -> int:
+        if grammar_state > self._mask:
+            raise OverflowError("the grammar has too many states")
+        return guide_state << self.GRAMMAR_BITS | grammar_state

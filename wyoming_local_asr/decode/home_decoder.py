@@ -12,6 +12,7 @@ spells it ("Nanoleaf Panels") so that Assist's matcher finds it. Otherwise the o
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,15 +23,21 @@ from numpy.typing import NDArray
 from ..config import DEFAULT_GRAMMAR_THRESHOLD
 from ..vocabulary.grammar import HomeGrammar
 from .decoder import DecoderOptions, WordDecoder
-from .grammar_lm import BLOCKED, GrammarLanguageModel
+from .grammar_lm import BLOCKED, GrammarLanguageModel, GuidedGrammarModel
 from .language_model import sentence_log_prob
 from .lexicon import Lexicon, Pronouncer
 from .protocols import Decoded
 
+# The closed search's settings, chosen on the tuning half of the home corpus (template commands
+# right, natural requests never turned into commands, decoding time beside the open search;
+# docs/benchmarks.md).
 CLOSED_BEAM = 64
-CLOSED_TOP_K = 16
-CLOSED_MIN_TOKEN_LOGPROB = -10.0
-CLOSED_BLANK_SKIP = 0.999
+CLOSED_TOP_K = 10
+CLOSED_MIN_TOKEN_LOGPROB = -7.0
+CLOSED_BLANK_SKIP = 0.99
+# The closed search gives up once its best hypothesis is this many nats behind the open
+# search's best at the same frame.
+CLOSED_LEASH = 8.0
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,7 @@ class FastPathOptions:
     # scores (acoustics, its language model and word bonus), still win.
     threshold: float = DEFAULT_GRAMMAR_THRESHOLD
     beam: int = CLOSED_BEAM
+    leash: float = CLOSED_LEASH
 
 
 class HomeAwareDecoder:
@@ -55,6 +63,8 @@ class HomeAwareDecoder:
         self.closed = closed_decoder
         self.grammar = grammar
         self.options = options or FastPathOptions()
+        model = closed_decoder.language_model
+        self._sentences = model.grammar if isinstance(model, GuidedGrammarModel) else model
 
     @classmethod
     def build(
@@ -73,20 +83,25 @@ class HomeAwareDecoder:
             lexicon_path, open_decoder.tokens, grammar.words, pronounce
         )
         open_decoder.add_words(list(made), {word: [p] for word, p in made.items()})
-        language_model = GrammarLanguageModel(grammar.sentences, grammar.fillers)
+        # The grammar's sentences, ranked by the open search's language model: the closed
+        # search finds the sentence that would score best against the open words.
+        language_model = GuidedGrammarModel(
+            GrammarLanguageModel(grammar.sentences, grammar.fillers), open_decoder.language_model
+        )
         closed = WordDecoder(
             open_decoder.tokens,
             lexicon,
             language_model,
-            # LM factors of at most 1 and no look-ahead: the search's probability mass bounds
-            # its final score, which lets `decode_utterance` stop it early.
+            # LM factors of at most 1 (the word bonus is added after) and no look-ahead: the
+            # search's probability mass bounds its final score, which lets `decode_utterance`
+            # stop it early.
             DecoderOptions(
                 beam=options.beam,
-                lm_weight=1.0,
+                lm_weight=open_decoder.options.lm_weight,
                 word_bonus=0.0,
                 lookahead=False,
-                # The grammar's words only: so few tokens that wider frames cost little, and a
-                # phoneme the model hears weakly can still complete a command.
+                # The grammar's words only: wider frames than the open search's cost little,
+                # and a phoneme the model hears weakly can still complete a command.
                 top_k=CLOSED_TOP_K,
                 min_token_logprob=CLOSED_MIN_TOKEN_LOGPROB,
                 blank_skip=CLOSED_BLANK_SKIP,
@@ -95,21 +110,27 @@ class HomeAwareDecoder:
         return cls(open_decoder, closed, grammar, options)
 
     def decode_utterance(self, logprobs: NDArray[np.float32]) -> Decoded:
-        opened = self.open.search(logprobs)
+        pace: list[float] = []
+        opened = self.open.search(logprobs, pace=pace)
         open_words = [self.open.lexicon.words[w] for w in opened.words]
         phonemes = self.open.phonemes(logprobs)
-        grammar = self.closed.language_model
-        if open_words and sentence_log_prob(grammar, open_words) > BLOCKED / 2:
+        if open_words and sentence_log_prob(self._sentences, open_words) > BLOCKED / 2:
             # the open search's best is a command of the home: only its spelling changes
             return Decoded(self.grammar.spell(open_words), opened.log_score, phonemes, "grammar")
         # A closed sentence wins when, scored as the open search scores it, it is within the
-        # threshold; its acoustic score alone bounds that from above, so the closed search
-        # stops as soon as its hypotheses fall below the open score minus the threshold.
+        # threshold. Its probability mass bounds that from above (while the word bonus is not
+        # positive), so the closed search stops as soon as it falls below the open score minus
+        # the threshold, or once its best is a leash's length behind the open search's.
         threshold = self.options.threshold
-        closed = self.closed.search(logprobs, floor=opened.log_score - threshold)
+        bonus = self.open.options.word_bonus
+        closed = self.closed.search(
+            logprobs,
+            floor=opened.log_score - threshold if bonus <= 0.0 else -math.inf,
+            leash=(pace, self.options.leash),
+        )
         closed_words = [self.closed.lexicon.words[w] for w in closed.words]
         if closed_words and closed.log_score > BLOCKED / 2:
-            score = self._open_score(closed.log_score, closed_words)
+            score = closed.log_score + bonus * len(closed_words)
             if score >= opened.log_score - threshold:
                 # scored with the threshold's head start, so that the pipeline compares it
                 # with other readings of the same audio on the same terms
@@ -119,12 +140,8 @@ class HomeAwareDecoder:
                 )
         return Decoded(" ".join(open_words), opened.log_score, phonemes, "open")
 
-    def _open_score(self, acoustic: float, words: list[str]) -> float:
-        """What the open search would score `words` with `acoustic` log-probability: its
-        language model and word bonus added as in its own search."""
-        options = self.open.options
-        lm = sentence_log_prob(self.open.language_model, words)
-        return acoustic + options.lm_weight * lm + options.word_bonus * len(words)
-
     def add_phrases(self, phrases: Iterable[str]) -> list[str]:
-        return self.open.add_phrases(phrases)
+        added = self.open.add_phrases(phrases)
+        # the open language model, which ranks the closed search's sentences, has changed
+        self.closed.language_model_changed()
+        return added

@@ -39,6 +39,11 @@ class ClosedVocabulary(Protocol):
         """The ids of the words `score` does not block after `state`."""
         ...
 
+    def closed_state(self, state: int) -> int:
+        """The part of `state` that decides `allowed_words` (states with the same part allow
+        the same words)."""
+        ...
+
 
 def sentence_log_prob(model: LanguageModel, words: Sequence[str], final: bool = True) -> float:
     """Total log probability of `words` after `<s>` (and `</s>` when `final`)."""
