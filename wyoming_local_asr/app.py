@@ -17,14 +17,17 @@ from .acoustic.default_model import is_current
 from .acoustic.errors import ModelError
 from .asr_service import AsrService, check_language, load_recognizer_for
 from .config import (
+    AUTH_FAILURE_ADDRESSES,
     DEFAULT_MODEL,
     HOME_ASSISTANT_TOKEN_ENV,
     SUPERVISOR_TOKEN_ENV,
     ConfigError,
     Settings,
+    ops_host,
 )
 from .ops.access import AllowList
 from .ops.auth import Authorizer
+from .ops.auth_limit import FailureLimiter
 from .ops.identity import server_id
 from .ops.metrics import Metrics
 from .ops.roles import Roles
@@ -87,7 +90,13 @@ class Application:
         self.build_model = build_model
         self.metrics = Metrics()
         self.authorizer = Authorizer(
-            Roles.from_config(dict(settings.roles)), TokenStore(settings.tokens_path)
+            Roles.from_config(dict(settings.roles)),
+            TokenStore(settings.tokens_path),
+            FailureLimiter(
+                max_failures=settings.auth_failure_limit,
+                window_s=settings.auth_failure_window,
+                max_addresses=AUTH_FAILURE_ADDRESSES,
+            ),
         )
         self.service: AsrService | None = None
         self.server: WyomingServer | None = None
@@ -132,9 +141,13 @@ class Application:
                 self.authorizer,
                 settings.data_dir,
                 require_token=settings.require_token,
+                # the Wyoming port's allow-list applies here too
+                allow_list=AllowList.parse(settings.allow_networks)
+                if settings.allow_networks
+                else None,
             )
             try:
-                await self.ops.start(host or "0.0.0.0", settings.ops_port, ssl_context)
+                await self.ops.start(ops_host(settings), settings.ops_port, ssl_context)
             except OSError as error:
                 raise StartupError(f"cannot listen on port {settings.ops_port}: {error}") from None
         if settings.zeroconf and self.server.port is not None:
