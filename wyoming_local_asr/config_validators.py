@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 import voluptuous as vol
 
 from .ops.roles import ROLES_SCHEMA
+from .vocabulary.characters import refusal
 
 DEFAULT_OPS_PORT = 10301
 DEVICES = ("auto", "cpu", "cuda", "tensorrt")
@@ -140,6 +141,10 @@ def _phrases(value: Any) -> tuple[str, ...]:
     items = value.split("\n") if isinstance(value, str) else value
     if not isinstance(items, list | tuple) or not all(isinstance(item, str) for item in items):
         raise vol.Invalid("expected a list of phrases")
+    for item in items:
+        refused = refusal(item.strip())
+        if refused is not None:
+            raise vol.Invalid(f"phrase {item.strip()[:40]!r}: {refused}")
     return tuple(item.strip() for item in items if item.strip())
 
 

@@ -96,3 +96,23 @@ def test_serve_with_a_unix_socket_keeps_the_api_on_loopback(
     server = launch(tmp_path, "--uri", f"unix://{tmp_path}/asr.sock")
     assert server.get_json("/api/info")["wyoming_port"] is None
     assert _listening_addresses(server.ops_port) == {"127.0.0.1"}
+
+
+async def test_vocabulary_with_a_bidi_override_is_400_naming_the_field(tmp_path: Path) -> None:
+    server, api = await start_api(tmp_path, require_token=False)
+    try:
+        document = {"sentences": ["movie time", "evil\u202etxt.exe"]}
+        async with api.session.put(
+            api.url + "/api/vocabulary", json=document, headers=bearer(api.admin)
+        ) as response:
+            assert response.status == 400
+            message = (await response.json())["message"]
+        assert message.startswith("vocabulary.sentences.1:") and "U+202E" in message
+        async with api.session.put(
+            api.url + "/api/config", json={"vocabulary": ["a\x00b"]}, headers=bearer(api.admin)
+        ) as response:
+            assert response.status == 400
+            assert "U+0000" in (await response.json())["message"]
+    finally:
+        await api.session.close()
+        await server.stop()
