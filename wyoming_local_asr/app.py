@@ -194,6 +194,8 @@ class Application:
             await self.announcer.stop()
         if self.ops is not None:
             await self.ops.stop()
+        if self.service is not None:
+            await self.service.vocabulary.close()  # kills a G2P process at once
         if self.server is not None:
             await self.server.stop()
         if self.service is not None:

@@ -43,6 +43,10 @@ MAX_EVENT_BYTES = 1 << 20
 DEFAULT_AUTH_FAILURE_LIMIT = 10
 DEFAULT_AUTH_FAILURE_WINDOW = 300.0
 AUTH_FAILURE_ADDRESSES = 4096
+# The most words new to the model (not in its lexicon, never pronounced before) one vocabulary
+# update may ask hama's G2P for (about 20-30 words/s on a Pi-class CPU, in the background);
+# more are refused with HTTP 413 (`vocabulary/builder.py`).
+MAX_NEW_WORDS_PER_UPDATE = 1000
 
 
 def default_data_dir() -> Path:

@@ -73,7 +73,8 @@ class RecordingControl:
         return self.home.to_document()
 
     def vocabulary_summary(self) -> dict[str, Any]:
-        return {"version": self.home.version, **self.home.counts()}
+        build = {"state": "ready", "active_version": self.home.version}
+        return {"version": self.home.version, **self.home.counts(), "build": build}
 
 
 @dataclass

@@ -21,6 +21,7 @@ from aiohttp import web
 
 from .. import __version__
 from ..config import ConfigError
+from ..vocabulary.builder import TooMuchWork
 from .access import AllowList
 from .auth import Authorizer, Decision, Outcome, bearer_token
 from .config_api import CONFIG_CHANGES_SCHEMA, describe_invalid
@@ -89,7 +90,8 @@ class OpsApi:
             models[0] if models else None, self.metrics.snapshot(), system, self.thresholds
         )
         # A client that syncs the vocabulary sees here whether the server holds its copy.
-        report["vocabulary"] = {"version": self.control.vocabulary_summary()["version"]}
+        summary = self.control.vocabulary_summary()
+        report["vocabulary"] = {"version": summary["version"], "build": summary["build"]}
         return web.json_response(report)
 
     async def prometheus(self, request: web.Request) -> web.Response:
@@ -168,13 +170,21 @@ class OpsApi:
         body = await _json_body(request)
         try:
             summary = await self.control.set_vocabulary(body)
+        except TooMuchWork as error:
+            raise web.HTTPRequestEntityTooLarge(
+                max_size=_MAX_BODY_BYTES,
+                actual_size=request.content_length or 0,
+                text=json.dumps({"error": "too_much_work", "message": str(error)}),
+                content_type="application/json",
+            ) from error
         except ConfigError as error:
             raise _bad_request(str(error)) from error
         _LOGGER.info("Vocabulary %s: %s", summary.get("version"), summary)
         return web.json_response(summary)
 
     async def get_vocabulary(self, request: web.Request) -> web.Response:
-        return web.json_response(self.control.vocabulary_document())
+        document = self.control.vocabulary_document()
+        return web.json_response({**document, "build": self.control.vocabulary_summary()["build"]})
 
     def _guard(self, permission: str | None, handler: Handler) -> Handler:
         if permission is None:

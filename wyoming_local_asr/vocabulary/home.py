@@ -119,7 +119,8 @@ def parse_vocabulary(document: Any) -> HomeVocabulary:
         raise ConfigError(
             "vocabulary: expected an object with entities, areas, floors, sentences, phrases"
         )
-    unknown = sorted(set(document) - set(LIMITS) - {"version"})
+    # `version` and `build` are what `GET /api/vocabulary` adds: a client may send them back.
+    unknown = sorted(set(document) - set(LIMITS) - {"version", "build"})
     if unknown:
         raise ConfigError(f"vocabulary: unknown key {unknown[0]!r}")
     for key, limit in LIMITS.items():
