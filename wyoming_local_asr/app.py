@@ -25,6 +25,7 @@ from .config import (
     Settings,
     ops_host,
 )
+from .decode.lm_files import LEXICON_FILE
 from .ops.access import AllowList
 from .ops.auth import Authorizer
 from .ops.auth_limit import FailureLimiter
@@ -38,6 +39,7 @@ from .server.discovery import ZeroconfAnnouncer, advertised_address
 from .server.handler import ConnectionPolicy
 from .server.wyoming_server import WyomingServer
 from .vocabulary.home import HomeVocabulary
+from .vocabulary.pronunciations import PronunciationCache, home_words, lexicon_words
 from .vocabulary.store import VocabularyStore, read_vocabulary_file
 
 if TYPE_CHECKING:  # aiohttp (about 13 MB) is imported only when the operations API is on
@@ -111,10 +113,17 @@ class Application:
         token = home_assistant_token(os.environ) if settings.home_assistant_url else ""
         store = VocabularyStore(settings.vocabulary_path)
         home = await asyncio.to_thread(_starting_vocabulary, settings, store)
+        # A home whose words are not all pronounced yet (a build cut short, a new
+        # --vocabulary-file) is built in the background once the server runs, never at start.
+        later = HomeVocabulary()
+        if not home.empty and await asyncio.to_thread(_needs_g2p, settings, home):
+            home, later = HomeVocabulary(), home
         recognizer = await _load_model(settings, self.build_model, home)
         self.service = AsrService(
             settings, recognizer, loader=load_recognizer_for, home=home, store=store
         )
+        if not later.empty:
+            await self.service.vocabulary.submit(later.to_document(), bounded=False)
         self.server = WyomingServer(
             self.service,
             settings.uri,
@@ -222,6 +231,14 @@ async def _load_model(
         raise ConfigError(f"invalid value for --language: {error}") from None
     _LOGGER.info("Model %s %s loaded", recognizer.info.name, recognizer.info.version)
     return recognizer
+
+
+def _needs_g2p(settings: Settings, home: HomeVocabulary) -> bool:
+    """Whether some word of `home` is neither in the model's lexicon nor pronounced before."""
+    cache = PronunciationCache(settings.pronunciations_path)
+    words = cache.missing(home_words(home), lambda word: False)
+    known = lexicon_words(settings.model_dir / LEXICON_FILE, words)
+    return any(word not in known for word in words)
 
 
 def _starting_vocabulary(settings: Settings, store: VocabularyStore) -> HomeVocabulary:

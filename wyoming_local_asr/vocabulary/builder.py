@@ -59,9 +59,11 @@ class VocabularyBuilder:
         self._task: asyncio.Task[None] | None = None
         self._submit_lock = asyncio.Lock()
 
-    async def submit(self, document: Mapping[str, Any]) -> None:
-        """Check and keep `document`, and start building it; returns before the build."""
-        home, new_words = await asyncio.to_thread(self._check, document)
+    async def submit(self, document: Mapping[str, Any], *, bounded: bool = True) -> None:
+        """Check and keep `document`, and start building it; returns before the build.
+        `bounded=False` (the vocabulary kept from the last run, or `--vocabulary-file`, at
+        start) lifts the bound on new words."""
+        home, new_words = await asyncio.to_thread(self._check, document, bounded)
         async with self._submit_lock:
             if home.version == self.stored.version and self.state != FAILED:
                 return
@@ -96,10 +98,12 @@ class VocabularyBuilder:
             build["error"] = self.error
         return {"version": self.stored.version, **self.stored.counts(), "build": build}
 
-    def _check(self, document: Mapping[str, Any]) -> tuple[HomeVocabulary, list[str]]:
+    def _check(
+        self, document: Mapping[str, Any], bounded: bool
+    ) -> tuple[HomeVocabulary, list[str]]:
         home = parse_vocabulary(document)
         new_words = self._cache.missing(home_words(home), self._known())
-        if len(new_words) > self._max_new_words:
+        if bounded and len(new_words) > self._max_new_words:
             raise TooMuchWork(
                 f"vocabulary: {len(new_words)} words are new to the model and need "
                 f"pronouncing, at most {self._max_new_words} per update (send the rest in a "

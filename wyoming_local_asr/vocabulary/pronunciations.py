@@ -10,6 +10,7 @@ the build is cancelled, so that a build never blocks the server or its shutdown.
 from __future__ import annotations
 
 import asyncio
+import gzip
 import logging
 import os
 import re
@@ -41,6 +42,21 @@ def home_words(home: HomeVocabulary) -> list[str]:
     for text in (*phrases, *home.sentences):
         words.update(dict.fromkeys(normalize_sentence(text)))
     return list(words)
+
+
+def lexicon_words(path: Path, words: Iterable[str]) -> set[str]:
+    """Which of `words` the model's lexicon file (`lexicon.tsv.gz`, or plain text) holds."""
+    wanted = set(words)
+    found: set[str] = set()
+    if not wanted or not path.is_file():
+        return found
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as stream:
+        for line in stream:
+            word = line.partition("\t")[0]
+            if word in wanted:
+                found.add(word)
+    return found
 
 
 class PronunciationCache:
