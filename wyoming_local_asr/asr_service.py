@@ -9,7 +9,9 @@ started with. `AsrService` is also the server's side of the operations API
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -96,8 +98,11 @@ class AsrService:
         home: HomeVocabulary | None = None,
         store: VocabularyStore | None = None,
     ) -> None:
-        # Model and vocabulary builds run here, never on the recognizer's worker threads.
-        self._builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="asr-build")
+        # Model and vocabulary builds run here, never on the recognizer's worker threads, and
+        # at a lower CPU priority than they.
+        self._builder = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="asr-build", initializer=_lower_thread_priority
+        )
         self._engine = build_engine(settings, recognizer)
         self._loader = loader
         self.workers = workers or default_workers()
@@ -177,6 +182,8 @@ class AsrService:
                 engine.settings.beam,
                 engine.settings.vocabulary,
             ):
+                if settings.vocabulary != engine.settings.vocabulary:
+                    await self.vocabulary.pronounce_phrases(settings.vocabulary)
                 recognizer = await self._load(settings)
             self._swap(settings, recognizer)
         return self.runtime_values()
@@ -222,6 +229,15 @@ class AsrService:
     def _swap(self, settings: Settings, recognizer: Recognizer) -> None:
         # One assignment: utterances that already hold the old engine keep it.
         self._engine = build_engine(settings, recognizer)
+
+
+# The build thread's niceness (Linux: per thread), as the G2P process's (`g2p_worker.py`).
+BUILD_NICENESS = 10
+
+
+def _lower_thread_priority() -> None:
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BUILD_NICENESS)
 
 
 def _apply(settings: Settings, changes: Mapping[str, Any]) -> Settings:

@@ -34,6 +34,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "decoding time on --corpus); prints JSON",
     )
     parser.add_argument(
+        "--vocabulary-load",
+        action="store_true",
+        help="instead: latency of a real-time client at rest and while the server builds the "
+        "largest vocabulary update allowed (every word new to G2P); prints JSON",
+    )
+    parser.add_argument(
         "--peers",
         action="store_true",
         help="instead: our server against faster-whisper tiny.en (installed on first use into "
@@ -57,6 +63,14 @@ def run(args: argparse.Namespace) -> int:
         from ..evaluation.grammar_cost import measure_grammar_cost
 
         print(json.dumps(measure_grammar_cost(settings.model_dir, args.corpus), indent=2))
+        return 0
+    if args.vocabulary_load:
+        import json
+
+        from ..evaluation.vocabulary_load import measure_vocabulary_load
+
+        report = measure_vocabulary_load(settings.model_dir, threads=settings.onnx_threads)
+        print(json.dumps(report, indent=2))
         return 0
     if args.peers:
         return _run_peers(args, settings)

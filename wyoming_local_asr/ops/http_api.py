@@ -161,6 +161,8 @@ class OpsApi:
             raise _bad_request(describe_invalid(error)) from error
         try:
             effective = await self.control.update_config(changes)
+        except TooMuchWork as error:
+            raise _too_much_work(request, error) from error
         except ConfigError as error:
             raise _bad_request(str(error)) from error
         _LOGGER.info("Configuration changed: %s", ", ".join(sorted(changes)))
@@ -171,12 +173,7 @@ class OpsApi:
         try:
             summary = await self.control.set_vocabulary(body)
         except TooMuchWork as error:
-            raise web.HTTPRequestEntityTooLarge(
-                max_size=_MAX_BODY_BYTES,
-                actual_size=request.content_length or 0,
-                text=json.dumps({"error": "too_much_work", "message": str(error)}),
-                content_type="application/json",
-            ) from error
+            raise _too_much_work(request, error) from error
         except ConfigError as error:
             raise _bad_request(str(error)) from error
         _LOGGER.info("Vocabulary %s: %s", summary.get("version"), summary)
@@ -259,6 +256,15 @@ def _depth(document: Any) -> int:
             children = value.values() if isinstance(value, dict) else value
             pending.extend((child, depth + 1) for child in children)
     return deepest
+
+
+def _too_much_work(request: web.Request, error: TooMuchWork) -> web.HTTPRequestEntityTooLarge:
+    return web.HTTPRequestEntityTooLarge(
+        max_size=_MAX_BODY_BYTES,
+        actual_size=request.content_length or 0,
+        text=json.dumps({"error": "too_much_work", "message": str(error)}),
+        content_type="application/json",
+    )
 
 
 def _bad_request(message: str) -> web.HTTPBadRequest:

@@ -15,12 +15,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 from ..config import ConfigError
 from .home import HomeVocabulary, parse_vocabulary
-from .pronunciations import PronunciationCache, home_words, pronounce
+from .pronunciations import PronunciationCache, home_words, phrase_words, pronounce
 from .store import VocabularyStore
 
 _LOGGER = logging.getLogger(__name__)
@@ -78,6 +78,13 @@ class VocabularyBuilder:
             self.words_to_pronounce = len(new_words)
             self._task = asyncio.create_task(self._build(home, new_words))
 
+    async def pronounce_phrases(self, phrases: Iterable[str]) -> None:
+        """Pronounce the new words of runtime `phrases` (`PUT /api/config`'s `vocabulary`)
+        in the G2P process, with the same bound, before a recognizer is built with them."""
+        new_words = self._cache.missing(phrase_words(phrases), self._known())
+        self._bound(len(new_words))
+        await pronounce(new_words, self._cache)
+
     async def wait(self) -> None:
         """Until the build under way (if any) has ended."""
         task = self._task
@@ -103,13 +110,17 @@ class VocabularyBuilder:
     ) -> tuple[HomeVocabulary, list[str]]:
         home = parse_vocabulary(document)
         new_words = self._cache.missing(home_words(home), self._known())
-        if bounded and len(new_words) > self._max_new_words:
-            raise TooMuchWork(
-                f"vocabulary: {len(new_words)} words are new to the model and need "
-                f"pronouncing, at most {self._max_new_words} per update (send the rest in a "
-                "later update: pronounced words are kept)"
-            )
+        if bounded:
+            self._bound(len(new_words))
         return home, new_words
+
+    def _bound(self, count: int) -> None:
+        if count > self._max_new_words:
+            raise TooMuchWork(
+                f"vocabulary: {count} words are new to the model and need pronouncing, at "
+                f"most {self._max_new_words} per update (send the rest in a later update: "
+                "pronounced words are kept)"
+            )
 
     async def _build(self, home: HomeVocabulary, new_words: list[str]) -> None:
         try:

@@ -35,10 +35,8 @@ _WORD_TIMEOUT_S = 30.0
 def home_words(home: HomeVocabulary) -> list[str]:
     """The words the recognizer looks up for `home`: its phrases split as the open decoder
     splits them, and its names and sentences as the grammar normalizes them."""
-    words: dict[str, None] = {}
     phrases = home_phrases(home)
-    for phrase in phrases:
-        words.update(dict.fromkeys(_WORD.findall(phrase.lower())))
+    words = dict.fromkeys(phrase_words(phrases))
     for text in (*phrases, *home.sentences):
         words.update(dict.fromkeys(normalize_sentence(text)))
     return list(words)
@@ -57,6 +55,11 @@ def lexicon_words(path: Path, words: Iterable[str]) -> set[str]:
             if word in wanted:
                 found.add(word)
     return found
+
+
+def phrase_words(phrases: Iterable[str]) -> list[str]:
+    """The words of `phrases` as the open decoder splits them (`add_phrases`)."""
+    return list(dict.fromkeys(w for phrase in phrases for w in _WORD.findall(phrase.lower())))
 
 
 class PronunciationCache:
