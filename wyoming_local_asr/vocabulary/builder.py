@@ -57,6 +57,7 @@ class VocabularyBuilder:
         self._max_new_words = max_new_words
         self._store = store
         self._task: asyncio.Task[None] | None = None
+        self._phrase_tasks: set[asyncio.Future[None]] = set()
         self._submit_lock = asyncio.Lock()
 
     async def submit(self, document: Mapping[str, Any], *, bounded: bool = True) -> None:
@@ -83,7 +84,12 @@ class VocabularyBuilder:
         in the G2P process, with the same bound, before a recognizer is built with them."""
         new_words = self._cache.missing(phrase_words(phrases), self._known())
         self._bound(len(new_words))
-        await pronounce(new_words, self._cache)
+        task = asyncio.ensure_future(pronounce(new_words, self._cache))
+        self._phrase_tasks.add(task)  # so that `close` stops it too
+        try:
+            await task
+        finally:
+            self._phrase_tasks.discard(task)
 
     async def wait(self) -> None:
         """Until the build under way (if any) has ended."""
@@ -95,6 +101,10 @@ class VocabularyBuilder:
     async def close(self) -> None:
         """Cancel the build under way (shutdown): the G2P process is killed at once."""
         await self._cancel()
+        for task in list(self._phrase_tasks):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     def summary(self) -> dict[str, Any]:
         """The kept vocabulary's version and counts, and the build's state."""
