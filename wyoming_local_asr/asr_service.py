@@ -9,9 +9,7 @@ started with. `AsrService` is also the server's side of the operations API
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -98,11 +96,9 @@ class AsrService:
         home: HomeVocabulary | None = None,
         store: VocabularyStore | None = None,
     ) -> None:
-        # Model and vocabulary builds run here, never on the recognizer's worker threads, and
-        # at a lower CPU priority than they.
-        self._builder = ThreadPoolExecutor(
-            max_workers=1, thread_name_prefix="asr-build", initializer=_lower_thread_priority
-        )
+        # Model and vocabulary builds run here, never on the recognizer's worker threads (not
+        # at a lower priority: a thread descheduled while it holds the GIL stalls them all).
+        self._builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="asr-build")
         self._engine = build_engine(settings, recognizer)
         self._loader = loader
         self.workers = workers or default_workers()
@@ -229,15 +225,6 @@ class AsrService:
     def _swap(self, settings: Settings, recognizer: Recognizer) -> None:
         # One assignment: utterances that already hold the old engine keep it.
         self._engine = build_engine(settings, recognizer)
-
-
-# The build thread's niceness (Linux: per thread), as the G2P process's (`g2p_worker.py`).
-BUILD_NICENESS = 10
-
-
-def _lower_thread_priority() -> None:
-    with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BUILD_NICENESS)
 
 
 def _apply(settings: Settings, changes: Mapping[str, Any]) -> Settings:

@@ -42,7 +42,12 @@ def large_vocabulary(words: int = MAX_NEW_WORDS_PER_UPDATE) -> dict[str, Any]:
 
 
 def measure_vocabulary_load(
-    model_dir: Path, *, threads: int = 1, rounds: int = 3, max_clip_seconds: float = 4.0
+    model_dir: Path,
+    *,
+    threads: int = 1,
+    words: int = MAX_NEW_WORDS_PER_UPDATE,
+    rounds: int = 3,
+    max_clip_seconds: float = 4.0,
 ) -> dict[str, Any]:
     """Latency at rest and during the build, in one run of one server."""
     with tempfile.TemporaryDirectory(prefix="local-asr-vocabulary-load-") as tmp:
@@ -61,13 +66,13 @@ def measure_vocabulary_load(
             extra=("--data-dir", str(data_dir), "--ops-port", str(ops_port)),
         )
         try:
-            return asyncio.run(_measure(server.port, ops_port, token, clips, rounds))
+            return asyncio.run(_measure(server.port, ops_port, token, clips, rounds, words))
         finally:
             server.stop()
 
 
 async def _measure(
-    port: int, ops_port: int, token: str, clips: list[Clip], rounds: int
+    port: int, ops_port: int, token: str, clips: list[Clip], rounds: int, words: int
 ) -> dict[str, Any]:
     await send_clip(port, clips[0], real_time=False)  # warm-up
     baseline = [
@@ -75,7 +80,7 @@ async def _measure(
     ]
     url = f"http://127.0.0.1:{ops_port}/api/vocabulary"
     started = time.perf_counter()
-    answer = await asyncio.to_thread(_request, url, token, large_vocabulary())
+    answer = await asyncio.to_thread(_request, url, token, large_vocabulary(words))
     answered_s = time.perf_counter() - started
     # Latencies while G2P runs (words left to pronounce), then while the recognizer is built.
     during_g2p: list[float] = []
@@ -96,7 +101,7 @@ async def _measure(
     state = build["state"]
     return {
         "clips": len(clips),
-        "new_words": MAX_NEW_WORDS_PER_UPDATE,
+        "new_words": words,
         "put_answered_s": round(answered_s, 3),
         "build_s": round(build_s, 1),
         "final_state": state,
