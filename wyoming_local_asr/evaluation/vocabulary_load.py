@@ -66,13 +66,15 @@ def measure_vocabulary_load(
             extra=("--data-dir", str(data_dir), "--ops-port", str(ops_port)),
         )
         try:
-            return asyncio.run(_measure(server.port, ops_port, token, clips, rounds, words))
+            return asyncio.run(
+                _measure(server.port, ops_port, token, clips, rounds=rounds, words=words)
+            )
         finally:
             server.stop()
 
 
 async def _measure(
-    port: int, ops_port: int, token: str, clips: list[Clip], rounds: int, words: int
+    port: int, ops_port: int, token: str, clips: list[Clip], *, rounds: int, words: int
 ) -> dict[str, Any]:
     await send_clip(port, clips[0], real_time=False)  # warm-up
     baseline = [
