@@ -17,14 +17,18 @@ from .acoustic.default_model import is_current
 from .acoustic.errors import ModelError
 from .asr_service import AsrService, check_language, load_recognizer_for
 from .config import (
+    AUTH_FAILURE_ADDRESSES,
     DEFAULT_MODEL,
     HOME_ASSISTANT_TOKEN_ENV,
     SUPERVISOR_TOKEN_ENV,
     ConfigError,
     Settings,
+    ops_host,
 )
+from .decode.lm_files import LEXICON_FILE
 from .ops.access import AllowList
 from .ops.auth import Authorizer
+from .ops.auth_limit import FailureLimiter
 from .ops.identity import server_id
 from .ops.metrics import Metrics
 from .ops.roles import Roles
@@ -35,6 +39,7 @@ from .server.discovery import ZeroconfAnnouncer, advertised_address
 from .server.handler import ConnectionPolicy
 from .server.wyoming_server import WyomingServer
 from .vocabulary.home import HomeVocabulary
+from .vocabulary.pronunciations import PronunciationCache, home_words, lexicon_words
 from .vocabulary.store import VocabularyStore, read_vocabulary_file
 
 if TYPE_CHECKING:  # aiohttp (about 13 MB) is imported only when the operations API is on
@@ -87,7 +92,13 @@ class Application:
         self.build_model = build_model
         self.metrics = Metrics()
         self.authorizer = Authorizer(
-            Roles.from_config(dict(settings.roles)), TokenStore(settings.tokens_path)
+            Roles.from_config(dict(settings.roles)),
+            TokenStore(settings.tokens_path),
+            FailureLimiter(
+                max_failures=settings.auth_failure_limit,
+                window_s=settings.auth_failure_window,
+                max_addresses=AUTH_FAILURE_ADDRESSES,
+            ),
         )
         self.service: AsrService | None = None
         self.server: WyomingServer | None = None
@@ -102,10 +113,17 @@ class Application:
         token = home_assistant_token(os.environ) if settings.home_assistant_url else ""
         store = VocabularyStore(settings.vocabulary_path)
         home = await asyncio.to_thread(_starting_vocabulary, settings, store)
+        # A home whose words are not all pronounced yet (a build cut short, a new
+        # --vocabulary-file) is built in the background once the server runs, never at start.
+        later = HomeVocabulary()
+        if not home.empty and await asyncio.to_thread(_needs_g2p, settings, home):
+            home, later = HomeVocabulary(), home
         recognizer = await _load_model(settings, self.build_model, home)
         self.service = AsrService(
             settings, recognizer, loader=load_recognizer_for, home=home, store=store
         )
+        if not later.empty:
+            await self.service.vocabulary.submit(later.to_document(), bounded=False)
         self.server = WyomingServer(
             self.service,
             settings.uri,
@@ -132,9 +150,13 @@ class Application:
                 self.authorizer,
                 settings.data_dir,
                 require_token=settings.require_token,
+                # the Wyoming port's allow-list applies here too
+                allow_list=AllowList.parse(settings.allow_networks)
+                if settings.allow_networks
+                else None,
             )
             try:
-                await self.ops.start(host or "0.0.0.0", settings.ops_port, ssl_context)
+                await self.ops.start(ops_host(settings), settings.ops_port, ssl_context)
             except OSError as error:
                 raise StartupError(f"cannot listen on port {settings.ops_port}: {error}") from None
         if settings.zeroconf and self.server.port is not None:
@@ -181,6 +203,8 @@ class Application:
             await self.announcer.stop()
         if self.ops is not None:
             await self.ops.stop()
+        if self.service is not None:
+            await self.service.vocabulary.close()  # kills a G2P process at once
         if self.server is not None:
             await self.server.stop()
         if self.service is not None:
@@ -207,6 +231,14 @@ async def _load_model(
         raise ConfigError(f"invalid value for --language: {error}") from None
     _LOGGER.info("Model %s %s loaded", recognizer.info.name, recognizer.info.version)
     return recognizer
+
+
+def _needs_g2p(settings: Settings, home: HomeVocabulary) -> bool:
+    """Whether some word of `home` is neither in the model's lexicon nor pronounced before."""
+    cache = PronunciationCache(settings.pronunciations_path)
+    words = cache.missing(home_words(home), lambda word: False)
+    known = lexicon_words(settings.model_dir / LEXICON_FILE, words)
+    return any(word not in known for word in words)
 
 
 def _starting_vocabulary(settings: Settings, store: VocabularyStore) -> HomeVocabulary:

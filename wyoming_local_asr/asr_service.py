@@ -19,13 +19,15 @@ import voluptuous as vol
 
 from .audio.denoise import Denoiser
 from .audio.vad import Endpointer
-from .config import ConfigError, Settings
+from .config import MAX_NEW_WORDS_PER_UPDATE, ConfigError, Settings
 from .memory import release_free_memory
 from .ops.config_api import CONFIG_CHANGES_SCHEMA, describe_invalid
 from .ops.control import ServiceInfo
 from .pipeline import Pipeline
 from .recognizer import ModelInfo, Recognizer
-from .vocabulary.home import HomeVocabulary, parse_vocabulary
+from .vocabulary.builder import VocabularyBuilder
+from .vocabulary.home import HomeVocabulary
+from .vocabulary.pronunciations import PronunciationCache
 from .vocabulary.store import VocabularyStore
 
 _T = TypeVar("_T")
@@ -94,9 +96,8 @@ class AsrService:
         home: HomeVocabulary | None = None,
         store: VocabularyStore | None = None,
     ) -> None:
-        self._home = home or HomeVocabulary()
-        self._store = store
-        # Model and vocabulary builds run here, never on the recognizer's worker threads.
+        # Model and vocabulary builds run here, never on the recognizer's worker threads (not
+        # at a lower priority: a thread descheduled while it holds the GIL stalls them all).
         self._builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="asr-build")
         self._engine = build_engine(settings, recognizer)
         self._loader = loader
@@ -106,6 +107,14 @@ class AsrService:
         )
         self._busy = 0
         self._swap_lock = asyncio.Lock()
+        self.vocabulary = VocabularyBuilder(
+            active=home or HomeVocabulary(),
+            cache=PronunciationCache(settings.pronunciations_path),
+            known=lambda: knows_word(self._engine.recognizer),
+            install=self._install_home,
+            max_new_words=MAX_NEW_WORDS_PER_UPDATE,
+            store=store,
+        )
         # The port the Wyoming server is bound to (set by the server once it listens).
         self.wyoming_port: int | None = None
 
@@ -169,30 +178,28 @@ class AsrService:
                 engine.settings.beam,
                 engine.settings.vocabulary,
             ):
+                if settings.vocabulary != engine.settings.vocabulary:
+                    await self.vocabulary.pronounce_phrases(settings.vocabulary)
                 recognizer = await self._load(settings)
             self._swap(settings, recognizer)
         return self.runtime_values()
 
     async def set_vocabulary(self, document: Mapping[str, Any]) -> dict[str, Any]:
-        home = parse_vocabulary(document)
-        if home.version != self._home.version:
-            async with self._swap_lock:
-                settings = self.settings
-                recognizer = await self._load(settings, home)
-                self._home = home
-                self._swap(settings, recognizer)
-            if self._store is not None:
-                await asyncio.get_running_loop().run_in_executor(
-                    self._builder, self._store.save, home
-                )
+        await self.vocabulary.submit(document)
         return self.vocabulary_summary()
 
     def vocabulary_document(self) -> dict[str, Any]:
-        return self._home.to_document()
+        return self.vocabulary.stored.to_document()
 
     def vocabulary_summary(self) -> dict[str, Any]:
-        counts = self._home.counts()
-        return {"version": self._home.version, **counts}
+        return self.vocabulary.summary()
+
+    async def _install_home(self, home: HomeVocabulary) -> None:
+        """Build the recognizer for `home` and swap it in (the vocabulary builder's last step)."""
+        async with self._swap_lock:
+            settings = self.settings
+            recognizer = await self._load(settings, home)
+            self._swap(settings, recognizer)
 
     def runtime_values(self) -> dict[str, Any]:
         settings = self.settings
@@ -209,7 +216,10 @@ class AsrService:
             raise ConfigError("this server was started without a model loader")
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
-            self._builder, self._loader, settings, home if home is not None else self._home
+            self._builder,
+            self._loader,
+            settings,
+            home if home is not None else self.vocabulary.active,
         )
 
     def _swap(self, settings: Settings, recognizer: Recognizer) -> None:
@@ -225,6 +235,13 @@ def _apply(settings: Settings, changes: Mapping[str, Any]) -> Settings:
         else:
             values[key] = value
     return replace(settings, **values)
+
+
+def knows_word(recognizer: Recognizer) -> Callable[[str], bool]:
+    """Whether `recognizer` can decode a word without its G2P pronunciation (every word, for a
+    recognizer without a lexicon)."""
+    knows = getattr(recognizer, "knows_word", None)
+    return knows if callable(knows) else (lambda word: True)
 
 
 def check_language(language: str, info: ModelInfo) -> None:

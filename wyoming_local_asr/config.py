@@ -37,6 +37,16 @@ HOME_ASSISTANT_TOKEN_ENV = "LOCAL_ASR_HOME_ASSISTANT_TOKEN"
 SUPERVISOR_TOKEN_ENV = "SUPERVISOR_TOKEN"
 # Upper bound of a Wyoming event's JSON data or binary payload.
 MAX_EVENT_BYTES = 1 << 20
+# Failed authentications (wrong tokens, on either port) one client address may make within
+# `auth_failure_window` seconds before its attempts are refused unverified (`ops/auth_limit.py`),
+# and how many addresses the table tracks at most.
+DEFAULT_AUTH_FAILURE_LIMIT = 10
+DEFAULT_AUTH_FAILURE_WINDOW = 300.0
+AUTH_FAILURE_ADDRESSES = 4096
+# The most words new to the model (not in its lexicon, never pronounced before) one vocabulary
+# update may ask hama's G2P for (about 20-30 words/s on a Pi-class CPU, in the background);
+# more are refused with HTTP 413 (`vocabulary/builder.py`).
+MAX_NEW_WORDS_PER_UPDATE = 1000
 
 
 def default_data_dir() -> Path:
@@ -89,6 +99,9 @@ class Settings:
     debug: bool = False
     # Port of the HTTP operations API; None keeps it off.
     ops_port: int | None = None
+    # Where the operations API listens; empty: the Wyoming port's host (127.0.0.1 when the
+    # Wyoming server listens on a unix socket).
+    ops_host: str = ""
     tls_cert: Path | None = None
     tls_key: Path | None = None
     # Client networks (CIDR) allowed on the Wyoming port; empty allows every client.
@@ -96,6 +109,9 @@ class Settings:
     require_token: bool = False
     # None means `<data_dir>/tokens.json`.
     tokens_file: Path | None = None
+    # Wrong tokens per client address and window before it is refused; 0 turns the limit off.
+    auth_failure_limit: int = DEFAULT_AUTH_FAILURE_LIMIT
+    auth_failure_window: float = DEFAULT_AUTH_FAILURE_WINDOW
     # Access roles from the config file (role -> permissions), over the built-in ones.
     roles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -218,6 +234,17 @@ def check_settings(settings: Settings) -> Settings:
     if settings.ops_port is not None and settings.ops_port == wyoming_port(settings.uri):
         raise ConfigError(f"invalid value for --ops-port: {settings.ops_port} is the Wyoming port")
     return settings
+
+
+def ops_host(settings: Settings) -> str:
+    """The address the operations API binds: `ops_host`, else the Wyoming port's host, else
+    (a unix-socket Wyoming server, local only) the loopback address."""
+    if settings.ops_host:
+        return settings.ops_host
+    parsed = urlparse(settings.uri)
+    if parsed.scheme == "tcp" and parsed.hostname:
+        return parsed.hostname
+    return "127.0.0.1"
 
 
 def wyoming_port(uri: str) -> int | None:

@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 import voluptuous as vol
 
 from .ops.roles import ROLES_SCHEMA
+from .vocabulary.characters import refusal
 
 DEFAULT_OPS_PORT = 10301
 DEVICES = ("auto", "cpu", "cuda", "tensorrt")
@@ -90,6 +91,16 @@ def _uri(value: Any) -> str:
     raise vol.Invalid("expected tcp://HOST:PORT or unix://PATH")
 
 
+def _host(value: Any) -> str:
+    text = _text(value)
+    try:
+        ipaddress.ip_address(text.strip("[]"))
+    except ValueError:
+        if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,252})", text):
+            raise vol.Invalid("expected an IP address or host name") from None
+    return text.strip("[]")
+
+
 def _language(value: Any) -> str:
     text = _text(value)
     if not re.fullmatch(r"[a-z]{2,3}([-_][A-Za-z0-9]{2,8})*", text):
@@ -130,6 +141,10 @@ def _phrases(value: Any) -> tuple[str, ...]:
     items = value.split("\n") if isinstance(value, str) else value
     if not isinstance(items, list | tuple) or not all(isinstance(item, str) for item in items):
         raise vol.Invalid("expected a list of phrases")
+    for item in items:
+        refused = refusal(item.strip())
+        if refused is not None:
+            raise vol.Invalid(f"phrase {item.strip()[:40]!r}: {refused}")
     return tuple(item.strip() for item in items if item.strip())
 
 
@@ -187,6 +202,9 @@ VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "allow_networks": _networks,
     "require_token": _boolean,
     "tokens_file": _path,
+    "auth_failure_limit": _integer(0, 1_000_000),
+    "auth_failure_window": _number(0.0, 86400.0, low_open=True),
+    "ops_host": _host,
     "roles": _roles,
 }
 # Options only a config file can hold (structured values).

@@ -62,6 +62,13 @@ class CtcRecognizer:
         timings = {"model": model_seconds, "decode": decode_seconds}
         return Transcription(decoded.text, decoded.phonemes, timings, decoded.score, decoded.source)
 
+    def knows_word(self, word: str) -> bool:
+        """Whether `word` is decodable without a new pronunciation (always, for a decoder
+        without a lexicon)."""
+        decoder = self.decoder
+        words = decoder.open if isinstance(decoder, HomeAwareDecoder) else decoder
+        return not isinstance(words, WordDecoder) or word in words.lexicon
+
     def add_phrases(self, phrases: Iterable[str]) -> list[str]:
         """Bias recognition toward `phrases` (entity names, commands) when the decoder can;
         returns the words new to it."""

@@ -15,7 +15,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from wyoming_local_asr import __version__
 from wyoming_local_asr.config import ConfigError
+from wyoming_local_asr.ops.access import AllowList
 from wyoming_local_asr.ops.auth import Authorizer
+from wyoming_local_asr.ops.auth_limit import FailureLimiter
 from wyoming_local_asr.ops.control import ServiceInfo
 from wyoming_local_asr.ops.gpu import NvmlReader
 from wyoming_local_asr.ops.metrics import Metrics
@@ -71,7 +73,8 @@ class RecordingControl:
         return self.home.to_document()
 
     def vocabulary_summary(self) -> dict[str, Any]:
-        return {"version": self.home.version, **self.home.counts()}
+        build = {"state": "ready", "active_version": self.home.version}
+        return {"version": self.home.version, **self.home.counts(), "build": build}
 
 
 @dataclass
@@ -85,7 +88,13 @@ class Api:
     data_dir: Path
 
 
-async def start_api(tmp_path: Path, require_token: bool) -> tuple[OpsServer, Api]:
+async def start_api(
+    tmp_path: Path,
+    require_token: bool,
+    *,
+    limiter: FailureLimiter | None = None,
+    allow_list: AllowList | None = None,
+) -> tuple[OpsServer, Api]:
     store = TokenStore(tmp_path / "tokens.json")
     _, admin = store.create("admin")
     _, user = store.create("user")
@@ -94,9 +103,10 @@ async def start_api(tmp_path: Path, require_token: bool) -> tuple[OpsServer, Api
     server = OpsServer(
         control,
         metrics,
-        Authorizer(Roles.from_config(None), store),
+        Authorizer(Roles.from_config(None), store, limiter),
         tmp_path,
         require_token=require_token,
+        allow_list=allow_list,
         system=SystemReader(tmp_path, NvmlReader("libnvidia-ml-absent.so")),
     )
     port = await server.start("127.0.0.1", 0)

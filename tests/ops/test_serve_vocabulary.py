@@ -4,6 +4,7 @@ restart, and answers the home's commands spelled its way while other speech is u
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -57,6 +58,26 @@ def put(server: ServerProcess, token: str, body: bytes) -> tuple[int, Any]:
         return error.code, None
 
 
+def wait_until_built(server: ServerProcess, timeout: float = 300.0) -> dict[str, Any]:
+    """The `build` of `GET /api/vocabulary` once it is no longer building."""
+    deadline = time.monotonic() + timeout
+    while True:
+        build: dict[str, Any] = server.get_json("/api/vocabulary")["build"]
+        if build["state"] != "building":
+            assert build["state"] == "ready", build
+            return build
+        assert time.monotonic() < deadline, "the vocabulary build did not end in time"
+        time.sleep(0.2)
+
+
+def made_up_words(count: int) -> list[str]:
+    """Words in no lexicon, so that hama's G2P must pronounce each."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    return [
+        f"zorblax{letters[i // 676]}{letters[i // 26 % 26]}{letters[i % 26]}" for i in range(count)
+    ]
+
+
 async def test_a_home_vocabulary_is_learned_kept_and_used(
     launch: Callable[..., ServerProcess],
     make_token: Callable[[Path, str], str],
@@ -82,9 +103,12 @@ async def test_a_home_vocabulary_is_learned_kept_and_used(
     status, summary = put(server, admin, json.dumps(HOME).encode())
     assert status == 200
     assert summary["entities"] == 3 and summary["areas"] == 3
+    assert summary["build"]["state"] == "building"  # answered before the build
     kept = server.get_json("/api/vocabulary")
     assert kept["version"] == summary["version"]
     assert kept["entities"][0]["name"] == "Nanoleaf Panels"
+    assert wait_until_built(server)["active_version"] == summary["version"]
+    assert server.get_json("/api/health")["vocabulary"]["build"]["state"] == "ready"
 
     for text, pcm in audio.items():
         assert (await transcribe(server.wyoming_port, pcm)).text == COMMANDS[text]
@@ -98,3 +122,50 @@ async def test_a_home_vocabulary_is_learned_kept_and_used(
     text = next(iter(COMMANDS))
     assert (await transcribe(restarted.wyoming_port, audio[text])).text == COMMANDS[text]
     assert (data_dir / "pronunciations.tsv").read_text().count("nanoleaf\t") == 1
+
+
+def test_vocabulary_work_is_bounded_and_stops_with_the_server(
+    launch: Callable[..., ServerProcess],
+    make_token: Callable[[Path, str], str],
+    tmp_path: Path,
+) -> None:
+    data_dir = tmp_path / "data"
+    server = launch(data_dir)
+    admin = make_token(data_dir, "admin")
+    # More new words than one update may pronounce: refused whole, before any work.
+    extra = made_up_words(1001)
+    too_many = {"phrases": [" ".join(extra[i : i + 4]) for i in range(0, len(extra), 4)]}
+    status, _ = put(server, admin, json.dumps(too_many).encode())
+    assert status == 413
+    assert server.get_json("/api/vocabulary")["build"]["state"] == "ready"
+
+    # A large legal vocabulary is answered at once; the server stops at once mid-build.
+    words = made_up_words(1000)
+    document = {"phrases": [" ".join(words[i : i + 4]) for i in range(0, len(words), 4)]}
+    started = time.monotonic()
+    status, summary = put(server, admin, json.dumps(document).encode())
+    assert status == 200 and time.monotonic() - started < 5
+    assert summary["build"] == {
+        "state": "building",
+        "active_version": summary["build"]["active_version"],
+        "words_to_pronounce": 1000,
+    }
+    deadline = time.monotonic() + 120
+    while server.get_json("/api/vocabulary")["build"].get("words_to_pronounce") == 1000:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    stopping = time.monotonic()
+    server.process.terminate()
+    assert server.process.wait(timeout=30) == 0
+    assert time.monotonic() - stopping < 5
+    pronounced = (data_dir / "pronunciations.tsv").read_text().splitlines()
+    assert 1 <= len(pronounced) < 1000  # kept for the next build
+
+    # The restarted server holds the kept vocabulary; what was pronounced is not redone.
+    restarted = launch(data_dir)
+    kept = restarted.get_json("/api/vocabulary")
+    assert kept["version"] == summary["version"]
+    # started on the model alone, the kept vocabulary builds in the background
+    assert kept["build"]["state"] == "building"
+    assert kept["build"]["active_version"] != summary["version"]
+    assert kept["build"]["words_to_pronounce"] <= 1000 - len(pronounced)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ from wyoming.asr import Transcribe
 
 from wyoming_local_asr.ops.access import AllowList
 from wyoming_local_asr.ops.auth import Authorizer
+from wyoming_local_asr.ops.auth_limit import FailureLimiter
 from wyoming_local_asr.ops.roles import Roles
 from wyoming_local_asr.ops.token_store import TokenStore
 
@@ -80,3 +83,54 @@ async def test_require_token(
         request = Transcribe(language="en", context={"token": issued[role]})
         events = await transcribe(server.port, goforward, request=request)
         assert final_text(events) == expected_text(len(goforward))
+
+
+async def _refusal_code(port: int, token: str) -> str:
+    client = await RawClient.connect(port)
+    request = Transcribe(language="en", context={"token": token}).event()
+    await client.send(request.type, request.data)
+    event = await asyncio.wait_for(client.read(), timeout=10)
+    await client.close()
+    assert event is not None and event.type == "error"
+    return str(event.data["code"])
+
+
+async def test_token_checks_do_not_wait_for_the_recognizer_pool(
+    start_server: ServerFactory, tokens: tuple[Authorizer, dict[str, str]]
+) -> None:
+    authorizer, _ = tokens
+    server = await start_server(server_options={"authorizer": authorizer}, require_token=True)
+    assert server.port is not None
+    release = threading.Event()
+    service = server.service
+    busy = [
+        asyncio.ensure_future(service.run_blocking(release.wait, 30))
+        for _ in range(service.workers)
+    ]
+    try:
+        # Every recognizer thread is busy: the wrong token is still answered at once.
+        assert await _refusal_code(server.port, "lasr_00000000_wrong") == "unauthorized"
+    finally:
+        release.set()
+        await asyncio.gather(*busy)
+
+
+async def test_too_many_wrong_tokens_from_one_address(
+    start_server: ServerFactory,
+    goforward: bytes,
+    tokens: tuple[Authorizer, dict[str, str]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    authorizer, issued = tokens
+    limited = Authorizer(
+        authorizer.roles,
+        authorizer.tokens,
+        FailureLimiter(max_failures=3, window_s=300, max_addresses=16),
+    )
+    server = await start_server(server_options={"authorizer": limited}, require_token=True)
+    assert server.port is not None
+    codes = [await _refusal_code(server.port, f"lasr_00000000_wrong{i}") for i in range(5)]
+    assert codes == ["unauthorized"] * 3 + ["too-many-auth-failures"] * 2
+    # The right token is refused too from this address until the window ends.
+    assert await _refusal_code(server.port, issued["user"]) == "too-many-auth-failures"
+    assert caplog.text.count("failed authentications within") == 1

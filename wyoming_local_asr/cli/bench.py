@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from ..acoustic.paths import INT8_FILE
-from ..config import Settings
+from ..config import MAX_NEW_WORDS_PER_UPDATE, Settings
 from ..evaluation.bench import run_bench, to_markdown, write_report
 from ..evaluation.real_corpus import build_real_corpus
 from .options import settings_from_args
@@ -32,6 +32,18 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         action="store_true",
         help="instead: what a large home's grammar costs (build time, memory, closed vs open "
         "decoding time on --corpus); prints JSON",
+    )
+    parser.add_argument(
+        "--vocabulary-load",
+        action="store_true",
+        help="instead: latency of a real-time client at rest and while the server builds the "
+        "largest vocabulary update allowed (every word new to G2P); prints JSON",
+    )
+    parser.add_argument(
+        "--words",
+        type=int,
+        default=MAX_NEW_WORDS_PER_UPDATE,
+        help=f"with --vocabulary-load: new words in the update ({MAX_NEW_WORDS_PER_UPDATE})",
     )
     parser.add_argument(
         "--peers",
@@ -57,6 +69,16 @@ def run(args: argparse.Namespace) -> int:
         from ..evaluation.grammar_cost import measure_grammar_cost
 
         print(json.dumps(measure_grammar_cost(settings.model_dir, args.corpus), indent=2))
+        return 0
+    if args.vocabulary_load:
+        import json
+
+        from ..evaluation.vocabulary_load import measure_vocabulary_load
+
+        report = measure_vocabulary_load(
+            settings.model_dir, threads=settings.onnx_threads, words=args.words
+        )
+        print(json.dumps(report, indent=2))
         return 0
     if args.peers:
         return _run_peers(args, settings)

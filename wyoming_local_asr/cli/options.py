@@ -116,6 +116,7 @@ def _audio_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _ops_arguments(parser: argparse.ArgumentParser) -> None:
+    defaults = Settings()
     ops = parser.add_argument_group("operations and access")
     ops.add_argument(
         "--ops-port",
@@ -124,6 +125,13 @@ def _ops_arguments(parser: argparse.ArgumentParser) -> None:
         default=_S,
         metavar="PORT",
         help=f"serve the HTTP operations API (off by default; {DEFAULT_OPS_PORT} if no PORT)",
+    )
+    ops.add_argument(
+        "--ops-host",
+        default=_S,
+        metavar="ADDRESS",
+        help="address of the operations API (default: the Wyoming port's; 127.0.0.1 with a "
+        "unix:// URI)",
     )
     ops.add_argument("--tls-cert", default=_S, metavar="PATH", help="serve TLS 1.3 only")
     ops.add_argument("--tls-key", default=_S, metavar="PATH")
@@ -137,6 +145,19 @@ def _ops_arguments(parser: argparse.ArgumentParser) -> None:
     )
     ops.add_argument("--require-token", action=argparse.BooleanOptionalAction, default=_S)
     ops.add_argument("--tokens-file", default=_S, metavar="PATH", help="(<data-dir>/tokens.json)")
+    ops.add_argument(
+        "--auth-failure-limit",
+        default=_S,
+        metavar="N",
+        help="wrong tokens per client address and window before its attempts are refused "
+        f"unverified (default {defaults.auth_failure_limit}; 0: no limit)",
+    )
+    ops.add_argument(
+        "--auth-failure-window",
+        default=_S,
+        metavar="SECONDS",
+        help=f"the window of --auth-failure-limit (default {defaults.auth_failure_window:g})",
+    )
 
 
 _GROUPS: dict[str, Callable[[argparse.ArgumentParser], None]] = {

@@ -193,12 +193,14 @@ def g2p_pronouncer() -> Pronouncer:
 
 def caching_pronouncer(path: Path, pronounce: Callable[[], Pronouncer]) -> Pronouncer:
     """`pronounce()`'s pronouncer (made only when a word is new) behind a TSV cache at `path`:
-    a word's first G2P is paid once per data dir."""
+    a word's first G2P is paid once per data dir. Each word is kept as soon as it is
+    pronounced, an empty pronunciation too (`vocabulary/pronunciations.py` fills the same file
+    ahead of a build)."""
     cache: dict[str, list[str]] = {}
     if path.is_file():
         for line in path.read_text(encoding="utf-8").splitlines():
             word, _, phonemes = line.partition("\t")
-            if word and phonemes:
+            if word:
                 cache[word] = phonemes.split()
     made: list[Pronouncer] = []
 
@@ -207,11 +209,12 @@ def caching_pronouncer(path: Path, pronounce: Callable[[], Pronouncer]) -> Prono
         if new:
             if not made:
                 made.append(pronounce())
-            for word, phonemes in zip(new, made[0](new), strict=True):
-                cache[word] = list(phonemes)
             path.parent.mkdir(parents=True, exist_ok=True)
             with path.open("a", encoding="utf-8") as stream:
-                stream.writelines(f"{w}\t{' '.join(cache[w])}\n" for w in new if cache[w])
+                for word in new:
+                    cache[word] = list(made[0]([word])[0])
+                    stream.write(f"{word}\t{' '.join(cache[word])}\n")
+                    stream.flush()
         return [cache[w] for w in words]
 
     return cached

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import voluptuous as vol
 
+from ..vocabulary.characters import refusal
+
 RUNTIME_KEYS = ("language", "beam", "vad_aggressiveness", "denoise", "vocabulary")
 MAX_PHRASES = 1000
 MAX_PHRASE_LENGTH = 200
@@ -16,7 +18,14 @@ def _integer(value: object) -> int:
     return value
 
 
-PHRASE = vol.All(str, vol.Strip, vol.Length(min=1, max=MAX_PHRASE_LENGTH))
+def _speakable(value: str) -> str:
+    refused = refusal(value)
+    if refused is not None:
+        raise vol.Invalid(refused)
+    return value
+
+
+PHRASE = vol.All(str, _speakable, vol.Strip, vol.Length(min=1, max=MAX_PHRASE_LENGTH))
 PHRASES = vol.All([PHRASE], vol.Length(max=MAX_PHRASES))
 
 # `PUT /api/config`: any non-empty subset of the runtime settings; unknown keys are refused.

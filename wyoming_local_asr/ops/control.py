@@ -43,15 +43,18 @@ class ServiceControl(Protocol):
         ...
 
     async def set_vocabulary(self, document: Mapping[str, Any]) -> dict[str, Any]:
-        """Replace the home's vocabulary (`vocabulary/home.py` describes the document; a bad
-        one raises ConfigError) once its recognizer is built; returns its version and counts."""
+        """Keep the home's new vocabulary (`vocabulary/home.py` describes the document; a bad
+        one raises ConfigError, one asking for too much G2P `vocabulary.builder.TooMuchWork`)
+        and start building it in the background; returns `vocabulary_summary()`."""
         ...
 
     def vocabulary_document(self) -> dict[str, Any]:
-        """The home's vocabulary document with its version."""
+        """The newest home vocabulary document kept, with its version."""
         ...
 
     def vocabulary_summary(self) -> dict[str, Any]:
-        """The home vocabulary's version and how many entries of each kind it holds (cheap:
-        the health report carries it)."""
+        """The kept vocabulary's version, how many entries of each kind it holds, and `build`:
+        {"state": "ready" | "building" | "failed", "active_version": the version utterances
+        use, "words_to_pronounce" while building, "error" when failed} (cheap: the health
+        report carries it)."""
         ...

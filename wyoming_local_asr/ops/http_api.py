@@ -2,7 +2,10 @@
 
 Reads (`/api/health`, `/api/info`, `/metrics`) are open unless `require_token` is set, in
 which case they need `model:read`. Admin actions always need a bearer token whose role
-holds the action's permission: no or invalid token -> 401, wrong role -> 403.
+holds the action's permission: no or invalid token -> 401, wrong role -> 403, an address
+that sent too many wrong tokens -> 429 with `Retry-After`. With an allow-list
+(`--allow-network`) other addresses get 403 on every path. JSON bodies nested deeper than
+`MAX_JSON_DEPTH` get 400.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from aiohttp import web
 
 from .. import __version__
 from ..config import ConfigError
+from ..vocabulary.builder import TooMuchWork
+from .access import AllowList
 from .auth import Authorizer, Decision, Outcome, bearer_token
 from .config_api import CONFIG_CHANGES_SCHEMA, describe_invalid
 from .control import ServiceControl
@@ -35,6 +40,8 @@ DEFAULT_PORT = 10301
 VOCABULARY_PERMISSION = CONFIG_UPDATE
 # Bodies over this get 413 (a home vocabulary of the largest size allowed fits).
 _MAX_BODY_BYTES = 1024 * 1024
+# No document of this API nests deeper (a vocabulary entity's aliases are at depth 4).
+MAX_JSON_DEPTH = 32
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -52,6 +59,7 @@ class OpsApi:
         system: SystemReader | None = None,
         thresholds: Thresholds | None = None,
         require_token: bool = False,
+        allow_list: AllowList | None = None,
     ) -> None:
         self.control = control
         self.metrics = metrics
@@ -60,9 +68,10 @@ class OpsApi:
         self.system = system if system is not None else SystemReader()
         self.thresholds = thresholds if thresholds is not None else Thresholds()
         self.require_token = require_token
+        self.allow_list = allow_list
 
     def app(self) -> web.Application:
-        app = web.Application(client_max_size=_MAX_BODY_BYTES)
+        app = web.Application(client_max_size=_MAX_BODY_BYTES, middlewares=[self._allowed])
         read = MODEL_READ if self.require_token else None
         app.router.add_get("/api/health", self._guard(read, self.health))
         app.router.add_get("/api/info", self._guard(read, self.info))
@@ -81,13 +90,20 @@ class OpsApi:
             models[0] if models else None, self.metrics.snapshot(), system, self.thresholds
         )
         # A client that syncs the vocabulary sees here whether the server holds its copy.
-        report["vocabulary"] = {"version": self.control.vocabulary_summary()["version"]}
+        summary = self.control.vocabulary_summary()
+        report["vocabulary"] = {"version": summary["version"], "build": summary["build"]}
         return web.json_response(report)
 
     async def prometheus(self, request: web.Request) -> web.Response:
         system = await asyncio.get_running_loop().run_in_executor(None, self.system.read)
         models = self.control.info().models
-        text = render(models[0] if models else None, self.metrics.snapshot(), system)
+        limiter = self.authorizer.limiter
+        text = render(
+            models[0] if models else None,
+            self.metrics.snapshot(),
+            system,
+            auth=limiter.counts() if limiter is not None else None,
+        )
         return web.Response(body=text.encode(), headers={"Content-Type": CONTENT_TYPE})
 
     async def info(self, request: web.Request) -> web.Response:
@@ -124,16 +140,11 @@ class OpsApi:
         """The bearer token's id, role and permissions (401 without a valid token), so that a
         client can check a token without side effects."""
         token = bearer_token(request.headers.get("Authorization"))
-        record = (
-            await asyncio.get_running_loop().run_in_executor(
-                None, self.authorizer.tokens.verify, token
-            )
-            if token
-            else None
-        )
+        # Any permission will do: only the token's validity is asked.
+        decision = await self.authorizer.check_client(token, MODEL_READ, peer=request.remote)
+        record = decision.token
         if record is None:
-            reason = "no token" if not token else "invalid or revoked token"
-            return _refuse(request, Decision(Outcome.UNAUTHENTICATED, reason))
+            return _refuse(request, decision)
         permissions = sorted(self.authorizer.roles.permissions(record.role))
         return web.json_response({"id": record.id, "role": record.role, "permissions": permissions})
 
@@ -150,6 +161,8 @@ class OpsApi:
             raise _bad_request(describe_invalid(error)) from error
         try:
             effective = await self.control.update_config(changes)
+        except TooMuchWork as error:
+            raise _too_much_work(request, error) from error
         except ConfigError as error:
             raise _bad_request(str(error)) from error
         _LOGGER.info("Configuration changed: %s", ", ".join(sorted(changes)))
@@ -159,13 +172,16 @@ class OpsApi:
         body = await _json_body(request)
         try:
             summary = await self.control.set_vocabulary(body)
+        except TooMuchWork as error:
+            raise _too_much_work(request, error) from error
         except ConfigError as error:
             raise _bad_request(str(error)) from error
         _LOGGER.info("Vocabulary %s: %s", summary.get("version"), summary)
         return web.json_response(summary)
 
     async def get_vocabulary(self, request: web.Request) -> web.Response:
-        return web.json_response(self.control.vocabulary_document())
+        document = self.control.vocabulary_document()
+        return web.json_response({**document, "build": self.control.vocabulary_summary()["build"]})
 
     def _guard(self, permission: str | None, handler: Handler) -> Handler:
         if permission is None:
@@ -173,17 +189,36 @@ class OpsApi:
 
         async def guarded(request: web.Request) -> web.StreamResponse:
             token = bearer_token(request.headers.get("Authorization"))
-            decision = await asyncio.get_running_loop().run_in_executor(
-                None, self.authorizer.check, token, permission
-            )
+            decision = await self.authorizer.check_client(token, permission, peer=request.remote)
             if not decision.allowed:
                 return _refuse(request, decision)
             return await handler(request)
 
         return guarded
 
+    @web.middleware
+    async def _allowed(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        remote = request.remote
+        if self.allow_list is not None and remote and not self.allow_list.allows(remote):
+            _LOGGER.warning(
+                "Refused %s %s from %s: not in --allow-network",
+                request.method,
+                request.path,
+                remote,
+            )
+            return web.json_response(
+                {"error": "forbidden", "message": "your address is not allowed"}, status=403
+            )
+        return await handler(request)
+
 
 def _refuse(request: web.Request, decision: Decision) -> web.Response:
+    if decision.outcome is Outcome.LIMITED:  # logged once a window by the limiter
+        return web.json_response(
+            {"error": "too_many_auth_failures", "message": decision.reason},
+            status=429,
+            headers={"Retry-After": str(decision.retry_after)},
+        )
     _LOGGER.warning(
         "Refused %s %s from %s: %s", request.method, request.path, request.remote, decision.reason
     )
@@ -198,9 +233,38 @@ def _refuse(request: web.Request, decision: Decision) -> web.Response:
 
 async def _json_body(request: web.Request) -> Any:
     try:
-        return await request.json()
+        document = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise _bad_request("the body must be JSON") from error
+    except RecursionError:  # the parser's own limit, far above MAX_JSON_DEPTH
+        raise _bad_request(f"the body nests deeper than {MAX_JSON_DEPTH} levels") from None
+    if _depth(document) > MAX_JSON_DEPTH:
+        raise _bad_request(f"the body nests deeper than {MAX_JSON_DEPTH} levels")
+    return document
+
+
+def _depth(document: Any) -> int:
+    """How deep lists and objects nest in `document` (iteratively: any depth is safe)."""
+    deepest = 0
+    pending: list[tuple[Any, int]] = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, depth)
+            if depth > MAX_JSON_DEPTH:
+                break
+            children = value.values() if isinstance(value, dict) else value
+            pending.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _too_much_work(request: web.Request, error: TooMuchWork) -> web.HTTPRequestEntityTooLarge:
+    return web.HTTPRequestEntityTooLarge(
+        max_size=_MAX_BODY_BYTES,
+        actual_size=request.content_length or 0,
+        text=json.dumps({"error": "too_much_work", "message": str(error)}),
+        content_type="application/json",
+    )
 
 
 def _bad_request(message: str) -> web.HTTPBadRequest:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from .. import __version__
 from ..recognizer import ModelInfo
+from .auth_limit import LimiterCounts
 from .metrics import HistogramSnapshot, MetricsSnapshot
 from .system import SystemStatus
 
@@ -15,7 +16,13 @@ PREFIX = "wyoming_local_asr"
 _MB = 1024 * 1024
 
 
-def render(model: ModelInfo | None, metrics: MetricsSnapshot, system: SystemStatus) -> str:
+def render(
+    model: ModelInfo | None,
+    metrics: MetricsSnapshot,
+    system: SystemStatus,
+    *,
+    auth: LimiterCounts | None = None,
+) -> str:
     writer = _Writer()
     writer.family("info", "gauge", "Server and model version (always 1).")
     writer.sample(
@@ -77,7 +84,25 @@ def render(model: ModelInfo | None, metrics: MetricsSnapshot, system: SystemStat
         writer.optional(
             "gpu_memory_total_bytes", "GPU memory in total.", _bytes(gpu.memory_total_mb), labels
         )
+    if auth is not None:
+        _auth_families(writer, auth)
     return writer.text()
+
+
+def _auth_families(writer: _Writer, auth: LimiterCounts) -> None:
+    writer.single(
+        "auth_failures_total", "counter", "Wrong tokens presented (both ports).",
+        auth.failures_total,
+    )  # fmt: skip
+    writer.single(
+        "auth_refused_total", "counter",
+        "Authentication attempts refused unverified: too many failures from the address.",
+        auth.refused_total,
+    )  # fmt: skip
+    writer.single(
+        "auth_blocked_addresses", "gauge", "Client addresses whose attempts are refused now.",
+        auth.blocked_addresses,
+    )  # fmt: skip
 
 
 class _Writer:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from .access import AllowList
 from .auth import Authorizer
 from .control import ServiceControl
 from .health import Thresholds
@@ -32,6 +33,7 @@ class OpsServer:
         require_token: bool = False,
         system: SystemReader | None = None,
         thresholds: Thresholds | None = None,
+        allow_list: AllowList | None = None,
     ) -> None:
         self.api = OpsApi(
             control,
@@ -41,13 +43,14 @@ class OpsServer:
             system=system,
             thresholds=thresholds,
             require_token=require_token,
+            allow_list=allow_list,
         )
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
 
     async def start(
         self,
-        host: str = "0.0.0.0",
+        host: str = "127.0.0.1",
         port: int = DEFAULT_PORT,
         ssl_context: ssl.SSLContext | None = None,
     ) -> int:

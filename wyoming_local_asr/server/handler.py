@@ -21,7 +21,6 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from wyoming.asr import Transcribe
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
@@ -34,9 +33,8 @@ from ..asr_service import AsrService
 from ..audio.convert import AudioFormat, AudioFormatError
 from ..config import MAX_EVENT_BYTES
 from ..ops.access import AllowList
-from ..ops.auth import Authorizer
+from ..ops.auth import Authorizer, transcribe_refusal
 from ..ops.metrics import Metrics
-from ..ops.roles import TRANSCRIBE
 from .info_event import PROGRAM_NAME, info_event
 from .utterance import Utterance
 from .wire import ProtocolError, read_event
@@ -155,19 +153,13 @@ class ConnectionHandler:
         request = Transcribe.from_event(event)
         self._request = request
         if self.service.settings.require_token:
-            self._authorized = await self._token_allows(request.context)
-            if not self._authorized:
+            refusal = await transcribe_refusal(
+                self.authorizer, request.context, peer=self.peer, name=self.name
+            )
+            self._authorized = refusal is None
+            if refusal is not None:
                 self._discarding = True
-                raise ClientError("unauthorized", "a valid token is required to transcribe")
-
-    async def _token_allows(self, context: Any) -> bool:
-        token = context.get("token") if isinstance(context, dict) else None
-        if self.authorizer is None or not isinstance(token, str):
-            return False
-        decision = await self.service.run_blocking(self.authorizer.check, token, TRANSCRIBE)
-        if not decision.allowed:
-            _LOGGER.warning("Client %s: transcribe refused: %s", self.name, decision.reason)
-        return decision.allowed
+                await self.send_error(*refusal)  # logged by ops.auth (once a window if limited)
 
     async def _on_start(self, event: Event) -> None:
         self._drop_utterance("a new audio-start replaced an unfinished utterance")

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..config import ConfigError
+from .characters import refusal
 
 # The most a vocabulary may hold; larger documents are refused whole (HTTP 413 / 400).
 LIMITS = {"entities": 2000, "areas": 300, "floors": 50, "sentences": 1000, "phrases": 1000}
@@ -118,7 +119,8 @@ def parse_vocabulary(document: Any) -> HomeVocabulary:
         raise ConfigError(
             "vocabulary: expected an object with entities, areas, floors, sentences, phrases"
         )
-    unknown = sorted(set(document) - set(LIMITS) - {"version"})
+    # `version` and `build` are what `GET /api/vocabulary` adds: a client may send them back.
+    unknown = sorted(set(document) - set(LIMITS) - {"version", "build"})
     if unknown:
         raise ConfigError(f"vocabulary: unknown key {unknown[0]!r}")
     for key, limit in LIMITS.items():
@@ -159,7 +161,7 @@ def _fields(item: Any, where: str, allowed: set[str]) -> Mapping[str, Any]:
 def _entity(item: Any, where: str) -> Entity:
     values = _fields(item, where, {"name", "aliases", "domain", "area"})
     domain = values.get("domain") or ""
-    if not isinstance(domain, str) or (domain and not _DOMAIN.match(domain)):
+    if not isinstance(domain, str) or (domain and not _DOMAIN.fullmatch(domain)):
         raise ConfigError(f"vocabulary.{where}.domain: expected a domain such as 'light'")
     return Entity(
         _name(values.get("name"), f"{where}.name"),
@@ -210,6 +212,9 @@ def _name(value: Any, where: str) -> str:
 def _text(value: Any, where: str, limit: int) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"vocabulary.{where}: expected a non-empty text")
+    refused = refusal(value)
+    if refused is not None:
+        raise ConfigError(f"vocabulary.{where}: {refused}")
     text = " ".join(value.split())
     if len(text) > limit:
         raise ConfigError(f"vocabulary.{where}: longer than {limit} characters")
