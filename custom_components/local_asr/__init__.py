@@ -11,6 +11,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import CONF_OPS_PORT, CONF_VOCABULARY_SYNC, DOMAIN
 from .coordinator import LocalAsrConfigEntry, LocalAsrCoordinator, LocalAsrData
+from .discovery_cards import async_watch_core_cards, configured_service_names
 from .ops_client import OpsClient
 from .services import async_setup_services
 from .vocabulary import async_start_vocabulary_sync
@@ -18,6 +19,7 @@ from .wyoming_client import (
     WyomingConnectionError,
     async_describe,
     our_program,
+    program_audio_processing,
     program_languages,
 )
 
@@ -26,8 +28,9 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions."""
+    """Register the actions; drop core's discovery cards for the servers added here."""
     async_setup_services(hass)
+    async_watch_core_cards(hass, lambda: configured_service_names(hass))
     return True
 
 
@@ -57,7 +60,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: LocalAsrConfigEntry) -> 
         )
     languages = program_languages(program) or coordinator.server.languages
 
-    entry.runtime_data = LocalAsrData(coordinator=coordinator, client=client, languages=languages)
+    entry.runtime_data = LocalAsrData(
+        coordinator=coordinator,
+        client=client,
+        languages=languages,
+        audio_processing=program_audio_processing(program),
+    )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     if entry.options.get(CONF_VOCABULARY_SYNC, False):
         async_start_vocabulary_sync(hass, entry)
