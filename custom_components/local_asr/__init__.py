@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from homeassistant.const import CONF_HOST, CONF_PORT, CONF_TOKEN, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
@@ -9,6 +11,7 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
+from .compat import OPTIONS_FLOW_RELOADS
 from .const import CONF_OPS_PORT, CONF_VOCABULARY_SYNC, DOMAIN
 from .coordinator import LocalAsrConfigEntry, LocalAsrCoordinator, LocalAsrData
 from .discovery_cards import async_watch_core_cards, configured_service_names
@@ -69,7 +72,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: LocalAsrConfigEntry) -> 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     if entry.options.get(CONF_VOCABULARY_SYNC, False):
         async_start_vocabulary_sync(hass, entry)
-    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    if not OPTIONS_FLOW_RELOADS:
+        # Home Assistant before 2025.8 has no OptionsFlowWithReload: saved options reload the
+        # entry through this listener. Newer releases reload by themselves, and there an
+        # update listener beside update-and-reload flows is deprecated (breaks in 2026.12).
+        options = dict(entry.options)
+        entry.async_on_unload(
+            entry.add_update_listener(partial(_async_reload_on_new_options, options))
+        )
     return True
 
 
@@ -78,5 +88,10 @@ async def async_unload_entry(hass: HomeAssistant, entry: LocalAsrConfigEntry) ->
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
-async def _async_options_updated(hass: HomeAssistant, entry: LocalAsrConfigEntry) -> None:
-    await hass.config_entries.async_reload(entry.entry_id)
+async def _async_reload_on_new_options(
+    options: dict[str, object], hass: HomeAssistant, entry: LocalAsrConfigEntry
+) -> None:
+    """Reload when the options changed; data changes (reconfigure, reauth, discovery) reload
+    through their own flows already."""
+    if dict(entry.options) != options:
+        await hass.config_entries.async_reload(entry.entry_id)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import voluptuous as vol
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlow
+from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
 from homeassistant.const import CONF_HOST, CONF_PORT, CONF_TOKEN
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -24,6 +24,7 @@ from homeassistant.helpers.selector import (
 )
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 
+from .compat import OptionsFlowWithReload
 from .const import (
     CONF_LANGUAGE,
     CONF_OPS_PORT,
@@ -294,8 +295,9 @@ class LocalAsrConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
 
-class LocalAsrOptionsFlow(OptionsFlow):
-    """Language, vocabulary sync and which Home Assistant users hold which server role."""
+class LocalAsrOptionsFlow(OptionsFlowWithReload):
+    """Language, vocabulary sync and which Home Assistant users hold which server role; saved
+    options reload the entry (`OptionsFlowWithReload` where Home Assistant has it)."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         entry: LocalAsrConfigEntry = self.config_entry
