@@ -8,6 +8,7 @@ from homeassistant.const import CONF_HOST, CONF_PORT, CONF_TOKEN, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
@@ -17,7 +18,7 @@ from .coordinator import LocalAsrConfigEntry, LocalAsrCoordinator, LocalAsrData
 from .discovery_cards import async_watch_core_cards, configured_service_names
 from .ops_client import OpsClient
 from .services import async_setup_services
-from .vocabulary import async_start_vocabulary_sync
+from .vocabulary import async_start_vocabulary_sync, forbidden_issue_id
 from .wyoming_client import (
     WyomingConnectionError,
     async_describe,
@@ -72,6 +73,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: LocalAsrConfigEntry) -> 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     if entry.options.get(CONF_VOCABULARY_SYNC, False):
         async_start_vocabulary_sync(hass, entry)
+    else:
+        ir.async_delete_issue(hass, DOMAIN, forbidden_issue_id(entry))
     if not OPTIONS_FLOW_RELOADS:
         # Home Assistant before 2025.8 has no OptionsFlowWithReload: saved options reload the
         # entry through this listener. Newer releases reload by themselves, and there an
@@ -81,6 +84,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: LocalAsrConfigEntry) -> 
             entry.add_update_listener(partial(_async_reload_on_new_options, options))
         )
     return True
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: LocalAsrConfigEntry) -> None:
+    """The entry's repair issue goes with it."""
+    ir.async_delete_issue(hass, DOMAIN, forbidden_issue_id(entry))
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: LocalAsrConfigEntry) -> bool:
