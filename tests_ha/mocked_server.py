@@ -77,6 +77,8 @@ class MockedServer:
     wyoming_down: bool = False
     # `PUT /api/vocabulary` answers 403 (the token's role lacks config:update) while set.
     vocabulary_forbidden: bool = False
+    # Every write (`PUT`, `POST`) answers 401 while set (a token revoked meanwhile).
+    writes_unauthorized: bool = False
     # While set and not yet released, `GET /api/health` waits for it.
     health_gate: asyncio.Event | None = None
     health_reads: int = 0
@@ -108,6 +110,8 @@ class MockedServer:
             if self.token_role is None:
                 raise OpsAuthError("GET /api/token: the server rejected the token")
             return {"role": self.token_role, "permissions": None}
+        if method != "GET" and self.writes_unauthorized:
+            raise OpsAuthError(f"{method} {path}: the server rejected the token")
         if (method, path) == ("PUT", "/api/vocabulary"):
             if self.vocabulary_forbidden:
                 raise OpsForbiddenError("PUT /api/vocabulary: the token lacks config:update")
