@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from custom_components.local_asr.const import CONF_LANGUAGE, DOMAIN, EVENT_TRANSCRIPT
+from custom_components.local_asr.wyoming_client import AudioProcessing
 from homeassistant.components import stt
 from homeassistant.components.assist_pipeline import (
     AudioSettings,
@@ -44,6 +45,12 @@ async def test_pipeline_transcribes_with_local_asr(
     entry = await setup_entry(hass, real_server)
     stt_entity = entity_id(hass, entry, "stt", "stt")
     assert stt.async_get_speech_to_text_entity(hass, stt_entity).supported_languages == ["en"]
+    # The real server (RNNoise on by default) asks for the raw microphone channel.
+    assert entry.runtime_data.audio_processing == AudioProcessing(
+        requires_external_vad=True,
+        prefers_auto_gain_enabled=False,
+        prefers_noise_reduction_enabled=False,
+    )
     pipeline = await hass.data[KEY_ASSIST_PIPELINE].pipeline_store.async_create_item(
         {
             "conversation_engine": "conversation.home_assistant",

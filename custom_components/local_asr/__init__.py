@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from homeassistant.const import CONF_HOST, CONF_PORT, CONF_TOKEN, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
+from .compat import OPTIONS_FLOW_RELOADS
 from .const import CONF_OPS_PORT, CONF_VOCABULARY_SYNC, DOMAIN
 from .coordinator import LocalAsrConfigEntry, LocalAsrCoordinator, LocalAsrData
+from .discovery_cards import async_watch_core_cards, configured_service_names
 from .ops_client import OpsClient
 from .services import async_setup_services
-from .vocabulary import async_start_vocabulary_sync
+from .vocabulary import async_start_vocabulary_sync, forbidden_issue_id
 from .wyoming_client import (
     WyomingConnectionError,
     async_describe,
     our_program,
+    program_audio_processing,
     program_languages,
 )
 
@@ -26,8 +32,9 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions."""
+    """Register the actions; drop core's discovery cards for the servers added here."""
     async_setup_services(hass)
+    async_watch_core_cards(hass, lambda: configured_service_names(hass))
     return True
 
 
@@ -57,12 +64,31 @@ async def async_setup_entry(hass: HomeAssistant, entry: LocalAsrConfigEntry) -> 
         )
     languages = program_languages(program) or coordinator.server.languages
 
-    entry.runtime_data = LocalAsrData(coordinator=coordinator, client=client, languages=languages)
+    entry.runtime_data = LocalAsrData(
+        coordinator=coordinator,
+        client=client,
+        languages=languages,
+        audio_processing=program_audio_processing(program),
+    )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     if entry.options.get(CONF_VOCABULARY_SYNC, False):
         async_start_vocabulary_sync(hass, entry)
-    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    else:
+        ir.async_delete_issue(hass, DOMAIN, forbidden_issue_id(entry))
+    if not OPTIONS_FLOW_RELOADS:
+        # Home Assistant before 2025.8 has no OptionsFlowWithReload: saved options reload the
+        # entry through this listener. Newer releases reload by themselves, and there an
+        # update listener beside update-and-reload flows is deprecated (breaks in 2026.12).
+        options = dict(entry.options)
+        entry.async_on_unload(
+            entry.add_update_listener(partial(_async_reload_on_new_options, options))
+        )
     return True
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: LocalAsrConfigEntry) -> None:
+    """The entry's repair issue goes with it."""
+    ir.async_delete_issue(hass, DOMAIN, forbidden_issue_id(entry))
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: LocalAsrConfigEntry) -> bool:
@@ -70,5 +96,10 @@ async def async_unload_entry(hass: HomeAssistant, entry: LocalAsrConfigEntry) ->
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
-async def _async_options_updated(hass: HomeAssistant, entry: LocalAsrConfigEntry) -> None:
-    await hass.config_entries.async_reload(entry.entry_id)
+async def _async_reload_on_new_options(
+    options: dict[str, object], hass: HomeAssistant, entry: LocalAsrConfigEntry
+) -> None:
+    """Reload when the options changed; data changes (reconfigure, reauth, discovery) reload
+    through their own flows already."""
+    if dict(entry.options) != options:
+        await hass.config_entries.async_reload(entry.entry_id)

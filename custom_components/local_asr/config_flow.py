@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import voluptuous as vol
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlow
+from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
 from homeassistant.const import CONF_HOST, CONF_PORT, CONF_TOKEN
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     BooleanSelector,
@@ -24,6 +24,7 @@ from homeassistant.helpers.selector import (
 )
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 
+from .compat import OptionsFlowWithReload
 from .const import (
     CONF_LANGUAGE,
     CONF_OPS_PORT,
@@ -31,6 +32,7 @@ from .const import (
     CONF_ROLE_USER_USERS,
     CONF_USER_ROLES,
     CONF_VOCABULARY_SYNC,
+    CONF_ZEROCONF_NAME,
     DEFAULT_OPS_PORT,
     DEFAULT_WYOMING_PORT,
     DOMAIN,
@@ -39,6 +41,7 @@ from .const import (
     ROLE_USER,
 )
 from .coordinator import LocalAsrConfigEntry
+from .discovery_cards import async_abort_core_cards, async_watch_core_cards
 from .ops_client import OpsAuthError, OpsClient, OpsError, ServerInfo
 from .wyoming_client import WyomingConnectionError, async_describe, our_program
 
@@ -86,11 +89,13 @@ def _entry_data(user_input: Mapping[str, Any]) -> dict[str, Any]:
     }
     if token := str(user_input.get(CONF_TOKEN) or "").strip():
         data[CONF_TOKEN] = token
+    if zeroconf_name := user_input.get(CONF_ZEROCONF_NAME):
+        data[CONF_ZEROCONF_NAME] = str(zeroconf_name)
     return data
 
 
 def _server_schema(defaults: Mapping[str, Any]) -> vol.Schema:
-    token = defaults.get(CONF_TOKEN)
+    """Host, ports and token; the token never has a default (it would go to the browser)."""
     return vol.Schema(
         {
             vol.Required(CONF_HOST, default=defaults.get(CONF_HOST, vol.UNDEFINED)): str,
@@ -98,9 +103,16 @@ def _server_schema(defaults: Mapping[str, Any]) -> vol.Schema:
             vol.Required(
                 CONF_OPS_PORT, default=defaults.get(CONF_OPS_PORT, DEFAULT_OPS_PORT)
             ): _PORT,
-            vol.Optional(CONF_TOKEN, default=token) if token else vol.Optional(CONF_TOKEN): _TOKEN,
+            vol.Optional(CONF_TOKEN): _TOKEN,
         }
     )
+
+
+def _without_token(user_input: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A form's input to show again: everything but the token."""
+    if user_input is None:
+        return None
+    return {key: value for key, value in user_input.items() if key != CONF_TOKEN}
 
 
 def _title(host: str) -> str:
@@ -114,6 +126,7 @@ class LocalAsrConfigFlow(ConfigFlow, domain=DOMAIN):
 
     def __init__(self) -> None:
         self._discovered: dict[str, Any] = {}
+        self._unwatch_core_cards: CALLBACK_TYPE | None = None
 
     @staticmethod
     @callback
@@ -135,7 +148,9 @@ class LocalAsrConfigFlow(ConfigFlow, domain=DOMAIN):
                 return self.async_create_entry(title=_title(data[CONF_HOST]), data=data)
         return self.async_show_form(
             step_id="user",
-            data_schema=self.add_suggested_values_to_schema(_server_schema({}), user_input),
+            data_schema=self.add_suggested_values_to_schema(
+                _server_schema({}), _without_token(user_input)
+            ),
             errors=errors,
         )
 
@@ -152,8 +167,15 @@ class LocalAsrConfigFlow(ConfigFlow, domain=DOMAIN):
         if our_program(info) is None:
             # Another Wyoming service: Home Assistant's own wyoming integration handles it.
             return self.async_abort(reason="not_local_asr")
-        ops_port = int(discovery_info.properties.get("ops_port") or DEFAULT_OPS_PORT)
-        self._discovered = {CONF_HOST: host, CONF_PORT: port, CONF_OPS_PORT: ops_port}
+        announced_ops_port = discovery_info.properties.get("ops_port")
+        ops_port = int(announced_ops_port or DEFAULT_OPS_PORT)
+        service_name = discovery_info.name
+        self._discovered = {
+            CONF_HOST: host,
+            CONF_PORT: port,
+            CONF_OPS_PORT: ops_port,
+            CONF_ZEROCONF_NAME: service_name,
+        }
         # The server id is readable without a token unless the server requires one.
         server_id = discovery_info.properties.get("server_id")
         if not server_id:
@@ -162,11 +184,29 @@ class LocalAsrConfigFlow(ConfigFlow, domain=DOMAIN):
                 server_id = (await client.info()).server_id
             except OpsError:
                 server_id = None
+        # Our card is the only one for this server: core's wyoming flow for it goes.
+        async_abort_core_cards(self.hass, [service_name])
         if server_id:
             await self.async_set_unique_id(server_id)
-            self._abort_if_unique_id_configured(updates={CONF_HOST: host, CONF_PORT: port})
-        self.context["title_placeholders"] = {"name": discovery_info.name.split(".")[0]}
+            updates: dict[str, Any] = {
+                CONF_HOST: host,
+                CONF_PORT: port,
+                CONF_ZEROCONF_NAME: service_name,
+            }
+            if announced_ops_port:
+                updates[CONF_OPS_PORT] = ops_port
+            self._abort_if_unique_id_configured(updates=updates)
+        self.context["title_placeholders"] = {"name": service_name.split(".")[0]}
+        # Core's card may still come after ours: it goes too while ours is open.
+        self._unwatch_core_cards = async_watch_core_cards(self.hass, lambda: [service_name])
         return await self.async_step_zeroconf_confirm()
+
+    @callback
+    def async_remove(self) -> None:
+        """The flow ends: stop watching for core's card."""
+        if self._unwatch_core_cards is not None:
+            self._unwatch_core_cards()
+            self._unwatch_core_cards = None
 
     async def async_step_zeroconf_confirm(
         self, user_input: dict[str, Any] | None = None
@@ -206,6 +246,11 @@ class LocalAsrConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             data = _entry_data(user_input)
+            # An empty token field keeps the stored token (which the form never shows).
+            if CONF_TOKEN not in data and entry.data.get(CONF_TOKEN):
+                data[CONF_TOKEN] = entry.data[CONF_TOKEN]
+            if entry.data.get(CONF_ZEROCONF_NAME):
+                data[CONF_ZEROCONF_NAME] = entry.data[CONF_ZEROCONF_NAME]
             try:
                 server = await _async_validate(self.hass, data)
             except _FlowError as error:
@@ -218,7 +263,7 @@ class LocalAsrConfigFlow(ConfigFlow, domain=DOMAIN):
                 )
         return self.async_show_form(
             step_id="reconfigure",
-            data_schema=_server_schema(user_input or entry.data),
+            data_schema=_server_schema(_without_token(user_input) or entry.data),
             errors=errors,
         )
 
@@ -250,8 +295,9 @@ class LocalAsrConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
 
-class LocalAsrOptionsFlow(OptionsFlow):
-    """Language, vocabulary sync and which Home Assistant users hold which server role."""
+class LocalAsrOptionsFlow(OptionsFlowWithReload):
+    """Language, vocabulary sync and which Home Assistant users hold which server role; saved
+    options reload the entry (`OptionsFlowWithReload` where Home Assistant has it)."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         entry: LocalAsrConfigEntry = self.config_entry

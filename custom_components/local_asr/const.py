@@ -13,6 +13,8 @@ LOGGER = logging.getLogger(__package__)
 PROGRAM_NAME: Final = "wyoming-local-asr"
 
 CONF_OPS_PORT: Final = "ops_port"
+# The server's zeroconf service name, once it was discovered (for `discovery_cards`).
+CONF_ZEROCONF_NAME: Final = "zeroconf_name"
 CONF_LANGUAGE: Final = "language"
 CONF_VOCABULARY_SYNC: Final = "vocabulary_sync"
 # Options: Home Assistant user id -> server role.

@@ -14,6 +14,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 
 from .const import DOMAIN, LOGGER, UPDATE_INTERVAL
 from .ops_client import Health, OpsAuthError, OpsClient, OpsError, ServerInfo, TokenInfo
+from .wyoming_client import AudioProcessing
 
 type LocalAsrConfigEntry = ConfigEntry[LocalAsrData]
 
@@ -25,6 +26,8 @@ class LocalAsrData:
     coordinator: LocalAsrCoordinator
     client: OpsClient
     languages: list[str]
+    # What the server's `info` asks of the audio (noise suppression, gain, an external VAD).
+    audio_processing: AudioProcessing = field(default_factory=AudioProcessing)
     # The home vocabulary last sent by the sync, and the version the server gave it.
     vocabulary: dict[str, Any] = field(default_factory=dict)
     vocabulary_version: str | None = None

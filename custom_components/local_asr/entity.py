@@ -1,4 +1,4 @@
-"""Base entity: one device per server, available while its health can be read."""
+"""Base entity: one device per server; ids from the config entry, not from the live server."""
 
 from __future__ import annotations
 
@@ -6,25 +6,36 @@ from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN
-from .coordinator import LocalAsrCoordinator
+from .coordinator import LocalAsrConfigEntry, LocalAsrCoordinator
+
+
+def entry_key(entry: LocalAsrConfigEntry) -> str:
+    """What the entry's entities and device are named by: its unique id (the server id it was
+    added with), so that a server that reports another id later keeps its entities."""
+    return entry.unique_id or entry.entry_id
+
+
+def server_device_info(coordinator: LocalAsrCoordinator) -> DeviceInfo:
+    """The device of the entry's server."""
+    entry = coordinator.config_entry
+    server = coordinator.server
+    return DeviceInfo(
+        identifiers={(DOMAIN, entry_key(entry))},
+        name=entry.title,
+        manufacturer="wyoming-local-asr",
+        model=server.model_name,
+        sw_version=server.version,
+        entry_type=DeviceEntryType.SERVICE,
+        configuration_url=f"{coordinator.client.base_url}/api/health",
+    )
 
 
 class LocalAsrEntity(CoordinatorEntity[LocalAsrCoordinator]):
-    """An entity of one Local ASR server."""
+    """An entity that shows what the operations API reports (available while it answers)."""
 
     _attr_has_entity_name = True
 
     def __init__(self, coordinator: LocalAsrCoordinator, key: str) -> None:
         super().__init__(coordinator)
-        server = coordinator.server
-        self._attr_unique_id = f"{server.server_id}_{key}"
-        client = coordinator.client
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, server.server_id)},
-            name=coordinator.config_entry.title,
-            manufacturer="wyoming-local-asr",
-            model=server.model_name,
-            sw_version=server.version,
-            entry_type=DeviceEntryType.SERVICE,
-            configuration_url=f"{client.base_url}/api/health",
-        )
+        self._attr_unique_id = f"{entry_key(coordinator.config_entry)}_{key}"
+        self._attr_device_info = server_device_info(coordinator)

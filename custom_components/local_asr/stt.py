@@ -1,4 +1,8 @@
-"""Speech-to-text entity: streams the pipeline's audio to the server over Wyoming."""
+"""Speech-to-text entity: streams the pipeline's audio to the server over Wyoming.
+
+It is available while the Wyoming port answers (probed every `UPDATE_INTERVAL` and by every
+utterance), whatever the operations API does: speech-to-text needs only the Wyoming port.
+"""
 
 from __future__ import annotations
 
@@ -12,17 +16,24 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import chat_session
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import CONF_LANGUAGE, EVENT_TRANSCRIPT, LOGGER
+from .compat import speech_audio_processing
+from .const import CONF_LANGUAGE, EVENT_TRANSCRIPT, LOGGER, UPDATE_INTERVAL
 from .coordinator import LocalAsrConfigEntry, LocalAsrCoordinator
-from .entity import LocalAsrEntity
+from .entity import entry_key, server_device_info
 from .wyoming_client import (
+    AudioProcessing,
     WyomingConnectionError,
     WyomingServerError,
+    async_describe,
     async_transcribe,
+    our_program,
+    program_audio_processing,
 )
 
 # Every utterance has its own connection: no limit.
 PARALLEL_UPDATES = 0
+# How often the Wyoming port is probed (`describe`) for the entity's availability.
+SCAN_INTERVAL = UPDATE_INTERVAL
 
 
 async def async_setup_entry(
@@ -32,17 +43,27 @@ async def async_setup_entry(
 ) -> None:
     """Add the speech-to-text entity."""
     data = entry.runtime_data
-    async_add_entities([LocalAsrSttEntity(data.coordinator, data.languages)])
+    async_add_entities([LocalAsrSttEntity(data.coordinator, data.languages, data.audio_processing)])
 
 
-class LocalAsrSttEntity(LocalAsrEntity, stt.SpeechToTextEntity):
+class LocalAsrSttEntity(stt.SpeechToTextEntity):
     """The server as a speech-to-text engine for Assist pipelines."""
 
+    _attr_has_entity_name = True
     _attr_name = None
+    _attr_should_poll = True
 
-    def __init__(self, coordinator: LocalAsrCoordinator, languages: list[str]) -> None:
-        super().__init__(coordinator, "stt")
+    def __init__(
+        self,
+        coordinator: LocalAsrCoordinator,
+        languages: list[str],
+        audio_processing: AudioProcessing,
+    ) -> None:
+        self.coordinator = coordinator
         self._languages = languages
+        self._audio_processing = audio_processing
+        self._attr_unique_id = f"{entry_key(coordinator.config_entry)}_stt"
+        self._attr_device_info = server_device_info(coordinator)
 
     @property
     def supported_languages(self) -> list[str]:
@@ -68,6 +89,38 @@ class LocalAsrSttEntity(LocalAsrEntity, stt.SpeechToTextEntity):
     def supported_channels(self) -> list[stt.AudioChannels]:
         return [stt.AudioChannels.CHANNEL_MONO]
 
+    @property
+    def audio_processing(self) -> Any:
+        """What the server asks for (Home Assistant 2026.11+ reads it; older ones do not):
+        with RNNoise on, the raw microphone; with it off, Home Assistant's noise suppression."""
+        return speech_audio_processing(self._audio_processing)
+
+    async def async_update(self) -> None:
+        """Probe the Wyoming port; the server's declared audio processing may have changed."""
+        entry = self.coordinator.config_entry
+        try:
+            info = await async_describe(self.coordinator.client.host, entry.data[CONF_PORT])
+        except WyomingConnectionError as error:
+            self._set_reachable(reachable=False, error=str(error))
+            return
+        if (program := our_program(info)) is not None:
+            self._audio_processing = program_audio_processing(program)
+        self._set_reachable(reachable=True)
+
+    def _set_reachable(self, *, reachable: bool, error: str = "") -> None:
+        """Availability from the Wyoming side; logged once when it changes."""
+        if reachable == self._attr_available:
+            return
+        if reachable:
+            LOGGER.info("The Wyoming port of %s answers again", self.coordinator.config_entry.title)
+        else:
+            LOGGER.info(
+                "The Wyoming port of %s is unreachable: %s",
+                self.coordinator.config_entry.title,
+                error,
+            )
+        self._attr_available = reachable
+
     async def async_process_audio_stream(
         self, metadata: stt.SpeechMetadata, stream: AsyncIterable[bytes]
     ) -> stt.SpeechResult:
@@ -91,7 +144,12 @@ class LocalAsrSttEntity(LocalAsrEntity, stt.SpeechToTextEntity):
             return stt.SpeechResult(None, stt.SpeechResultState.ERROR)
         except WyomingConnectionError as error:
             LOGGER.error("Cannot transcribe, the server is unreachable: %s", error)
+            self._set_reachable(reachable=False, error=str(error))
+            self.async_write_ha_state()
             return stt.SpeechResult(None, stt.SpeechResultState.ERROR)
+        if not self._attr_available:
+            self._set_reachable(reachable=True)
+            self.async_write_ha_state()
         latency_ms = (time.monotonic() - ended.at) * 1000 if ended.at is not None else None
         event: dict[str, Any] = {
             "text": result.text,
@@ -103,8 +161,13 @@ class LocalAsrSttEntity(LocalAsrEntity, stt.SpeechToTextEntity):
         if (session := chat_session.current_session.get()) is not None:
             event["conversation_id"] = session.conversation_id
         self.hass.bus.async_fire(EVENT_TRANSCRIPT, event)
-        # The sensors show this utterance soon, not at the next poll.
-        await self.coordinator.async_request_refresh()
+        # The sensors show this utterance soon, not at the next poll; the transcript does not
+        # wait for the operations API (its timeout is seconds long).
+        entry.async_create_background_task(
+            self.hass,
+            self.coordinator.async_request_refresh(),
+            "local_asr: read the health after an utterance",
+        )
         return stt.SpeechResult(result.text, stt.SpeechResultState.SUCCESS)
 
 

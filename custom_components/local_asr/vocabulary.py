@@ -21,12 +21,13 @@ from homeassistant.helpers import area_registry as ar
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import floor_registry as fr
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.start import async_at_started
 
-from .const import LOGGER
+from .const import DOMAIN, LOGGER
 from .coordinator import LocalAsrConfigEntry
-from .ops_client import OpsError
+from .ops_client import OpsError, OpsForbiddenError
 
 # The server's limits (its README documents them): larger homes are cut, with a warning.
 MAX_ENTITIES = 2000
@@ -131,9 +132,24 @@ async def async_sync_vocabulary(
         return
     try:
         answer = await data.client.set_home_vocabulary(document)
+    except OpsForbiddenError as error:
+        # Not a passing failure: a repair issue says so once, until a sync goes through.
+        LOGGER.debug("Vocabulary sync to %s refused: %s", entry.title, error)
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            forbidden_issue_id(entry),
+            is_fixable=False,
+            is_persistent=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="vocabulary_sync_forbidden",
+            translation_placeholders={"title": entry.title},
+        )
+        return
     except OpsError as error:
         LOGGER.warning("Vocabulary sync to %s failed: %s", entry.title, error)
         return
+    ir.async_delete_issue(hass, DOMAIN, forbidden_issue_id(entry))
     data.vocabulary = document
     data.vocabulary_version = str(answer.get("version")) if answer.get("version") else None
     LOGGER.debug(
@@ -145,6 +161,11 @@ async def async_sync_vocabulary(
         entry.title,
         data.vocabulary_version,
     )
+
+
+def forbidden_issue_id(entry: LocalAsrConfigEntry) -> str:
+    """The repair issue raised while the entry's token may not set the vocabulary."""
+    return f"vocabulary_sync_forbidden_{entry.entry_id}"
 
 
 @callback

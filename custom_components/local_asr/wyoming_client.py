@@ -34,6 +34,16 @@ class WyomingServerError(Exception):
 
 
 @dataclass(frozen=True)
+class AudioProcessing:
+    """What the program asks of the audio it gets (`AsrProgram` fields of wyoming 1.10; an
+    older library or server without them means Home Assistant's defaults, all true)."""
+
+    requires_external_vad: bool = True
+    prefers_auto_gain_enabled: bool = True
+    prefers_noise_reduction_enabled: bool = True
+
+
+@dataclass(frozen=True)
 class TranscribeResult:
     text: str
     language: str | None
@@ -57,6 +67,21 @@ async def async_describe(host: str, port: int) -> Info:
 def our_program(info: Info) -> AsrProgram | None:
     """Our speech-to-text program in an `info` answer, if it is our server."""
     return next((program for program in info.asr if program.name == PROGRAM_NAME), None)
+
+
+def program_audio_processing(program: AsrProgram) -> AudioProcessing:
+    """The audio processing the program declares in its `info`."""
+    defaults = AudioProcessing()
+    return AudioProcessing(
+        **{
+            name: bool(getattr(program, name, getattr(defaults, name)))
+            for name in (
+                "requires_external_vad",
+                "prefers_auto_gain_enabled",
+                "prefers_noise_reduction_enabled",
+            )
+        }
+    )
 
 
 def program_languages(program: AsrProgram) -> list[str]:

@@ -1,4 +1,4 @@
-"""The `info` event that answers `describe`: our program and its model."""
+"""The `info` event that answers `describe`: our program, its model, and the audio it wants."""
 
 from __future__ import annotations
 
@@ -25,7 +25,15 @@ def asr_model(info: ModelInfo) -> AsrModel:
     )
 
 
-def info_event(model: ModelInfo) -> Event:
+def info_event(model: ModelInfo, *, denoise: bool = True) -> Event:
+    """`denoise`: the server's RNNoise stage is on (`Settings.denoise`).
+
+    The audio-processing fields tell Home Assistant (2026.11+) what to do before the audio
+    reaches us: with RNNoise on, nothing (ESPHome satellites then send their raw microphone
+    channel, and the noise is not suppressed twice); with it off, Home Assistant's own noise
+    suppression and auto gain. The end of speech is still Home Assistant's to find
+    (`requires_external_vad`): the server does not end a command on its own yet.
+    """
     program = AsrProgram(
         name=PROGRAM_NAME,
         attribution=Attribution(name="wyoming-local-asr (Apache-2.0)", url=PROGRAM_URL),
@@ -34,5 +42,8 @@ def info_event(model: ModelInfo) -> Event:
         version=__version__,
         models=[asr_model(model)],
         supports_transcript_streaming=True,
+        requires_external_vad=True,
+        prefers_auto_gain_enabled=not denoise,
+        prefers_noise_reduction_enabled=not denoise,
     )
     return Info(asr=[program]).event()
