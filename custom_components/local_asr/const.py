@@ -28,6 +28,8 @@ DEFAULT_LANGUAGE: Final = "en"
 
 UPDATE_INTERVAL: Final = timedelta(seconds=30)
 REQUEST_TIMEOUT: Final = 10.0
+# Loading a model takes seconds on a Pi, and waits for a vocabulary build being swapped in.
+MODEL_RELOAD_TIMEOUT: Final = 120.0
 DESCRIBE_TIMEOUT: Final = 5.0
 
 EVENT_TRANSCRIPT: Final = "local_asr_transcript"

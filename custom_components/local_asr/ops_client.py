@@ -7,7 +7,7 @@ from typing import Any
 
 import aiohttp
 
-from .const import REQUEST_TIMEOUT
+from .const import MODEL_RELOAD_TIMEOUT, REQUEST_TIMEOUT
 
 
 class OpsError(Exception):
@@ -170,7 +170,7 @@ class OpsClient:
         )
 
     async def reload_model(self) -> dict[str, Any]:
-        return await self._request("POST", "/api/model/reload")
+        return await self._request("POST", "/api/model/reload", seconds=MODEL_RELOAD_TIMEOUT)
 
     async def set_home_vocabulary(self, document: dict[str, Any]) -> dict[str, Any]:
         """Replace the server's home vocabulary; its answer holds the version and counts."""
@@ -178,7 +178,12 @@ class OpsClient:
         return answer
 
     async def _request(
-        self, method: str, path: str, body: dict[str, Any] | None = None
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        *,
+        seconds: float = REQUEST_TIMEOUT,
     ) -> dict[str, Any]:
         headers = {} if self._token is None else {"Authorization": f"Bearer {self._token}"}
         try:
@@ -187,7 +192,7 @@ class OpsClient:
                 self.base_url + path,
                 json=body,
                 headers=headers,
-                timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT),
+                timeout=aiohttp.ClientTimeout(total=seconds),
             ) as response:
                 if response.status == 401:
                     raise OpsAuthError(f"{method} {path}: the server rejected the token")

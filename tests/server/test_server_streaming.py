@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 
 import numpy as np
+import pytest
 from server_helpers import (
     RawClient,
     ServerFactory,
@@ -43,6 +44,23 @@ async def test_describe_answers_info(start_server: ServerFactory) -> None:
     assert model.version == "1"
     assert "CC0" in model.attribution.name  # the model's license is credited
     assert model.attribution.url == "https://example.invalid/tests"
+
+
+@pytest.mark.parametrize("denoise", [True, False])
+async def test_info_tells_home_assistant_whether_we_denoise(
+    start_server: ServerFactory, *, denoise: bool
+) -> None:
+    """With RNNoise on, Home Assistant is asked for the raw channel; with it off, for its own
+    noise suppression and auto gain."""
+    server = await start_server(denoise=denoise)
+    assert server.port is not None
+    async with AsyncTcpClient("127.0.0.1", server.port) as client:
+        await client.write_event(Describe().event())
+        event = await asyncio.wait_for(client.read_event(), timeout=10)
+    assert event is not None
+    program = Info.from_event(event).asr[0]
+    assert program.prefers_noise_reduction_enabled is not denoise
+    assert program.prefers_auto_gain_enabled is not denoise
 
 
 async def test_plain_client_gets_only_a_transcript(

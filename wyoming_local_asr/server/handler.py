@@ -139,7 +139,9 @@ class ConnectionHandler:
         elif Transcribe.is_type(event.type):
             await self._on_transcribe(event)
         elif Describe.is_type(event.type):
-            await self.write(info_event(self.service.model_info))
+            await self.write(
+                info_event(self.service.model_info, denoise=self.service.settings.denoise)
+            )
         elif Ping.is_type(event.type):
             await self.write(Pong(text=event.data.get("text")).event())
         elif event.type == "select-program":
