@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from wyoming.asr import Transcribe
@@ -30,14 +30,15 @@ from wyoming.event import Event, async_write_event
 from wyoming.info import Describe
 from wyoming.ping import Ping, Pong
 
-from ..asr_service import AsrService
+from ..asr_service import AsrService, check_language
 from ..audio.convert import AudioFormat, AudioFormatError
-from ..config import MAX_EVENT_BYTES
+from ..config import MAX_EVENT_BYTES, ConfigError
 from ..ops.access import AllowList
 from ..ops.auth import Authorizer
 from ..ops.metrics import Metrics
 from ..ops.roles import TRANSCRIBE
 from .info_event import PROGRAM_NAME, info_event
+from .limits import ConnectionStats
 from .utterance import Utterance
 from .wire import ProtocolError, read_event
 
@@ -64,6 +65,7 @@ class ConnectionPolicy:
     allow_list: AllowList | None = None
     authorizer: Authorizer | None = None
     max_event_bytes: int = MAX_EVENT_BYTES
+    stats: ConnectionStats = field(default_factory=ConnectionStats)
 
 
 class ConnectionHandler:
@@ -84,6 +86,7 @@ class ConnectionHandler:
         self.allow_list = policy.allow_list
         self.authorizer = policy.authorizer
         self.max_event_bytes = policy.max_event_bytes
+        self.stats = policy.stats
         self.peer = _peer_address(writer)
         self.name = f"{self.peer or 'local'}"
         self._write_lock = asyncio.Lock()
@@ -95,6 +98,8 @@ class ConnectionHandler:
         self._tasks: set[asyncio.Task[None]] = set()  # keeps running forwarders referenced
         # After a refused utterance: drop its audio silently until `audio-stop`.
         self._discarding = False
+        # The last `transcribe` was refused: so is the utterance that follows it.
+        self._refused_request = False
 
     async def run(self) -> None:
         try:
@@ -111,10 +116,19 @@ class ConnectionHandler:
 
     async def _read_events(self) -> None:
         while True:
+            settings = self.service.settings
             try:
-                event = await read_event(self.reader, self.max_event_bytes)
+                event = await read_event(
+                    self.reader,
+                    self.max_event_bytes,
+                    frame_timeout=settings.frame_timeout,
+                    idle_timeout=settings.idle_timeout or None,
+                )
             except ProtocolError as error:
-                _LOGGER.warning("Client %s: %s", self.name, error.message)
+                if error.code in ("idle-timeout", "event-timeout"):
+                    self.stats.timed_out += 1
+                level = logging.INFO if error.code == "idle-timeout" else logging.WARNING
+                _LOGGER.log(level, "Client %s: %s", self.name, error.message)
                 await self.send_error(error.code, error.message)
                 if error.fatal:
                     return
@@ -154,11 +168,27 @@ class ConnectionHandler:
     async def _on_transcribe(self, event: Event) -> None:
         request = Transcribe.from_event(event)
         self._request = request
+        self._refused_request = False
+        if request.language is not None and request.language != "":
+            self._check_language(request.language)
         if self.service.settings.require_token:
             self._authorized = await self._token_allows(request.context)
             if not self._authorized:
                 self._discarding = True
                 raise ClientError("unauthorized", "a valid token is required to transcribe")
+
+    def _check_language(self, language: object) -> None:
+        """Refuse a language the model does not speak (and this utterance with it)."""
+        problem = "" if isinstance(language, str) else f"language {language!r} is not a text"
+        if not problem:
+            try:
+                check_language(str(language), self.service.model_info)
+            except ConfigError as error:
+                problem = str(error)
+        if problem:
+            self._request = None
+            self._refused_request = True
+            raise ClientError("unsupported-language", problem)
 
     async def _token_allows(self, context: Any) -> bool:
         token = context.get("token") if isinstance(context, dict) else None
@@ -172,6 +202,9 @@ class ConnectionHandler:
     async def _on_start(self, event: Event) -> None:
         self._drop_utterance("a new audio-start replaced an unfinished utterance")
         self._discarding = True
+        if self._refused_request:
+            self._refused_request = False
+            return  # already answered at `transcribe`
         if self.service.settings.require_token and not self._authorized:
             if self._request is not None:
                 return  # already answered at `transcribe`
@@ -221,10 +254,10 @@ class ConnectionHandler:
         utterance, self._utterance = self._utterance, None
         if utterance is None:
             raise ClientError("no-audio-start", "audio-stop before audio-start", close=True)
-        await self._finish(utterance)
-        return True
+        return await self._finish(utterance)
 
-    async def _finish(self, utterance: Utterance) -> None:
+    async def _finish(self, utterance: Utterance) -> bool:
+        """Transcribe and answer; False when the client has left meanwhile."""
         stopped = time.perf_counter()
         try:
             finished = await utterance.finish()
@@ -234,13 +267,20 @@ class ConnectionHandler:
             raise ClientError("transcription-failed", "the recognizer failed", close=True) from None
         finally:
             await self._stop_forwarding()  # partials already queued go out first
-        for event in finished.events:
-            await self.write(event)
         result = finished.result
+        # Counted whether or not the client is still there to read it.
         self._record(result.audio_seconds, result.timings, time.perf_counter() - stopped, ok=True)
         _LOGGER.debug(
             "Client %s: %r (%.2f s audio)", self.name, finished.text, result.audio_seconds
         )
+        try:
+            for event in finished.events:
+                await self.write(event)
+        except ConnectionError:
+            self.stats.left_after_stop += 1
+            _LOGGER.debug("Client %s left before its transcript", self.name)
+            return False
+        return True
 
     async def _forward(self, outbox: asyncio.Queue[Event | None]) -> None:
         """Write an utterance's partial-transcript events until it says no more will come."""
@@ -272,6 +312,10 @@ class ConnectionHandler:
 
     async def write(self, event: Event) -> None:
         async with self._write_lock:
+            if self.writer.is_closing():
+                # asyncio's writelines() on a transport whose peer reset fails with an
+                # AttributeError (Python 3.13): the client has gone, say so plainly.
+                raise ConnectionResetError("the client has closed the connection")
             await async_write_event(event, self.writer)
 
     async def send_error(self, code: str, message: str) -> None:

@@ -30,6 +30,7 @@ class WyomingServer:
         self.service = service
         self.uri = uri
         self.policy = policy or ConnectionPolicy()
+        self.stats = self.policy.stats
         self.ssl_context = ssl_context
         self._server: asyncio.Server | None = None
         self._unix_path: Path | None = None

@@ -1,0 +1,72 @@
+"""What the Wyoming server counts and bounds per connection: open connections (in total and
+per address, kept under the descriptor limit) and the events of clients that misbehave or
+leave."""
+
+from __future__ import annotations
+
+import logging
+import resource
+from collections import Counter
+from dataclasses import dataclass
+
+from ..config import RESERVED_DESCRIPTORS
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass
+class ConnectionStats:
+    """Counts since start (read by tests and the stress suite)."""
+
+    accepted: int = 0
+    refused_over_limit: int = 0
+    timed_out: int = 0
+    # Clients that left (reset or closed) after `audio-stop`, before their transcript.
+    left_after_stop: int = 0
+    # Utterances refused because the audio memory budget was spent.
+    over_budget: int = 0
+    # Utterances refused with `server-stopping` at shutdown.
+    stopped: int = 0
+
+
+def descriptor_limit() -> int | None:
+    """The process's soft RLIMIT_NOFILE, None when unlimited."""
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return None if soft == resource.RLIM_INFINITY else int(soft)
+
+
+class ConnectionLimits:
+    """Open connections, in total and per address. The total is lowered to leave
+    RESERVED_DESCRIPTORS free under RLIMIT_NOFILE (the operations API, model files, logs)."""
+
+    def __init__(self, *, total: int, per_address: int) -> None:
+        limit = descriptor_limit()
+        if limit is not None and total > limit - RESERVED_DESCRIPTORS:
+            lowered = max(1, limit - RESERVED_DESCRIPTORS)
+            _LOGGER.info(
+                "At most %d connections (descriptor limit %d, %d kept in reserve)",
+                lowered,
+                limit,
+                RESERVED_DESCRIPTORS,
+            )
+            total = lowered
+        self.total = total
+        self.per_address = per_address
+        self._open: Counter[str] = Counter()
+        self._count = 0
+
+    def acquire(self, address: str) -> str | None:
+        """Count a new connection; the reason when it is over a limit (then not counted)."""
+        if self._count >= self.total:
+            return f"the server has {self._count} connections, its limit"
+        if self._open[address] >= self.per_address:
+            return f"your address has {self._open[address]} connections, the limit"
+        self._open[address] += 1
+        self._count += 1
+        return None
+
+    def release(self, address: str) -> None:
+        self._count -= 1
+        self._open[address] -= 1
+        if self._open[address] <= 0:
+            del self._open[address]
