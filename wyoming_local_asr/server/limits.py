@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import logging
 import resource
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..config import RESERVED_DESCRIPTORS
@@ -70,3 +72,33 @@ class ConnectionLimits:
         self._open[address] -= 1
         if self._open[address] <= 0:
             del self._open[address]
+
+
+class LogOncePerInterval:
+    """A warning that may recur thousands of times a second (descriptor exhaustion, clients
+    over a limit): logged at most once per `interval` seconds, with the count of the ones
+    skipped since."""
+
+    def __init__(
+        self,
+        logger: logging.Logger,
+        interval: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.logger = logger
+        self.interval = interval
+        self.clock = clock
+        self._last: float | None = None
+        self._skipped = 0
+
+    def warning(self, message: str, *args: object) -> bool:
+        """Log unless logged less than `interval` ago; True if it was logged."""
+        now = self.clock()
+        if self._last is not None and now - self._last < self.interval:
+            self._skipped += 1
+            return False
+        if self._skipped:
+            message += f" ({self._skipped} more since the last report)"
+        self.logger.warning(message, *args)
+        self._last, self._skipped = now, 0
+        return True

@@ -9,8 +9,14 @@ import ssl
 from pathlib import Path
 from urllib.parse import urlparse
 
+from typing import Any
+
+from wyoming.error import Error
+from wyoming.event import async_write_event
+
 from ..asr_service import AsrService
 from .handler import ConnectionHandler, ConnectionPolicy
+from .limits import ConnectionLimits, LogOncePerInterval
 from .wire import MAX_HEADER_BYTES
 
 _LOGGER = logging.getLogger(__name__)
@@ -31,6 +37,13 @@ class WyomingServer:
         self.uri = uri
         self.policy = policy or ConnectionPolicy()
         self.stats = self.policy.stats
+        settings = service.settings
+        self.limits = ConnectionLimits(
+            total=settings.max_connections, per_address=settings.max_connections_per_address
+        )
+        self._over_limit_log = LogOncePerInterval(_LOGGER)
+        self._out_of_descriptors_log = LogOncePerInterval(_LOGGER)
+        self._previous_exception_handler: Any = None
         self.ssl_context = ssl_context
         self._server: asyncio.Server | None = None
         self._unix_path: Path | None = None
@@ -68,6 +81,7 @@ class WyomingServer:
             )
         else:
             raise ValueError(f"cannot listen on {self.uri!r}: use tcp://HOST:PORT or unix://PATH")
+        self._watch_accept_errors()
         self.service.wyoming_port = self.port
         where = str(self._unix_path) if self._unix_path else f"{parsed.hostname}:{self.port}"
         _LOGGER.info("Wyoming server on %s%s", where, " (TLS)" if self.ssl_context else "")
@@ -90,9 +104,46 @@ class WyomingServer:
             self._server = None
         if self._unix_path is not None:
             self._unix_path.unlink(missing_ok=True)
+        asyncio.get_running_loop().set_exception_handler(self._previous_exception_handler)
+
+    def _watch_accept_errors(self) -> None:
+        """Out of descriptors, asyncio's accept loop pauses for a second and reports it through
+        the loop's exception handler each time: report it once per interval instead."""
+        loop = asyncio.get_running_loop()
+        self._previous_exception_handler = previous = loop.get_exception_handler()
+
+        def handle(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+            if context.get("message") == "socket.accept() out of system resource":
+                self._out_of_descriptors_log.warning(
+                    "Cannot accept connections: %s (accepting again each second)",
+                    context.get("exception"),
+                )
+            elif previous is not None:
+                previous(loop, context)
+            else:
+                loop.default_exception_handler(context)
+
+        loop.set_exception_handler(handle)
+
+    async def _refuse(self, writer: asyncio.StreamWriter, reason: str) -> None:
+        """One `error` event to a client over a connection limit, then close."""
+        self.stats.refused_over_limit += 1
+        self._over_limit_log.warning("Refused a client: %s", reason)
+        with contextlib.suppress(ConnectionError, TimeoutError):
+            async with asyncio.timeout(1.0):
+                await async_write_event(
+                    Error(text=reason, code="too-many-connections").event(), writer
+                )
+        writer.close()
 
     async def _on_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.stats.accepted += 1
         handler = ConnectionHandler(self.service, reader, writer, self.policy)
+        address = handler.peer or "local"
+        refusal = self.limits.acquire(address)
+        if refusal is not None:
+            await self._refuse(writer, refusal)
+            return
         task = asyncio.current_task()
         assert task is not None
         self._handlers[task] = handler
@@ -102,3 +153,4 @@ class WyomingServer:
             _LOGGER.exception("Client %s: unexpected error", handler.name)
         finally:
             self._handlers.pop(task, None)
+            self.limits.release(address)
