@@ -7,9 +7,8 @@ import contextlib
 import logging
 import ssl
 from pathlib import Path
-from urllib.parse import urlparse
-
 from typing import Any
+from urllib.parse import urlparse
 
 from wyoming.error import Error
 from wyoming.event import async_write_event
