@@ -37,6 +37,7 @@ from ..ops.access import AllowList
 from ..ops.auth import Authorizer
 from ..ops.metrics import Metrics
 from ..ops.roles import TRANSCRIBE
+from .audio_budget import MAX_PENDING_SECONDS, AudioBudget, held_bytes, held_copies
 from .info_event import PROGRAM_NAME, info_event
 from .limits import ConnectionStats
 from .utterance import Utterance
@@ -66,6 +67,8 @@ class ConnectionPolicy:
     authorizer: Authorizer | None = None
     max_event_bytes: int = MAX_EVENT_BYTES
     stats: ConnectionStats = field(default_factory=ConnectionStats)
+    # The server's audio memory; None: from the settings (the server makes one).
+    budget: AudioBudget | None = None
 
 
 class ConnectionHandler:
@@ -87,6 +90,10 @@ class ConnectionHandler:
         self.authorizer = policy.authorizer
         self.max_event_bytes = policy.max_event_bytes
         self.stats = policy.stats
+        self.budget = policy.budget or AudioBudget(
+            total_mb=service.settings.max_audio_mb,
+            per_utterance_mb=service.settings.max_connection_audio_mb,
+        )
         self.peer = _peer_address(writer)
         self.name = f"{self.peer or 'local'}"
         self._write_lock = asyncio.Lock()
@@ -147,7 +154,7 @@ class ConnectionHandler:
     async def _handle(self, event: Event) -> bool:
         """Act on one event; False ends the connection."""
         if AudioChunk.is_type(event.type):
-            self._on_chunk(event)
+            await self._on_chunk(event)
         elif AudioStart.is_type(event.type):
             await self._on_start(event)
         elif AudioStop.is_type(event.type):
@@ -228,22 +235,37 @@ class ConnectionHandler:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _on_chunk(self, event: Event) -> None:
+    async def _on_chunk(self, event: Event) -> None:
         if self._discarding:
             return
         utterance = self._utterance
         if utterance is None:
             self._discarding = True
             raise ClientError("no-audio-start", "audio-chunk before audio-start")
-        utterance.add(event.payload or b"")
+        pcm = event.payload or b""
+        more = held_bytes(utterance.format, len(pcm), held_copies(utterance.engine.settings))
+        refusal = self.budget.refusal(utterance.held_bytes, more)
+        if refusal is not None:
+            self.stats.over_budget += 1
+            self._refuse_utterance(utterance, "memory-budget", refusal)
+        self.budget.reserve(more)
+        utterance.held_bytes += more
+        utterance.add(pcm)
         if utterance.too_long:
-            self._record(utterance.seconds, {}, 0.0, ok=False)
-            self._drop_utterance("")
-            self._discarding = True
-            raise ClientError(
+            self._refuse_utterance(
+                utterance,
                 "utterance-too-long",
                 f"the utterance is longer than the limit of {utterance.max_seconds:g} s",
             )
+        if utterance.pending_bytes > utterance.format.bytes_per_second * MAX_PENDING_SECONDS:
+            # Read no more from this client until its audio is converted (TCP holds the rest).
+            await utterance.wait_fed()
+
+    def _refuse_utterance(self, utterance: Utterance, code: str, message: str) -> None:
+        self._record(utterance.seconds, {}, 0.0, ok=False)
+        self._drop_utterance("")
+        self._discarding = True
+        raise ClientError(code, message)
 
     async def _on_stop(self) -> bool:
         if self._discarding:
@@ -261,11 +283,14 @@ class ConnectionHandler:
         stopped = time.perf_counter()
         try:
             finished = await utterance.finish()
+        except asyncio.CancelledError:
+            raise
         except Exception:
             _LOGGER.exception("Client %s: transcription failed", self.name)
             self._record(utterance.seconds, {}, time.perf_counter() - stopped, ok=False)
             raise ClientError("transcription-failed", "the recognizer failed", close=True) from None
         finally:
+            self._release(utterance)
             await self._stop_forwarding()  # partials already queued go out first
         result = finished.result
         # Counted whether or not the client is still there to read it.
@@ -306,9 +331,14 @@ class ConnectionHandler:
         if utterance is None:
             return
         utterance.cancel()
+        self._release(utterance)
         self._forwarding = None  # ends at the None that cancel() queued
         if reason:
             _LOGGER.info("Client %s: %s, audio dropped", self.name, reason)
+
+    def _release(self, utterance: Utterance) -> None:
+        held, utterance.held_bytes = utterance.held_bytes, 0
+        self.budget.release(held)
 
     async def write(self, event: Event) -> None:
         async with self._write_lock:

@@ -66,6 +66,8 @@ class Utterance:
         self.streaming = streaming
         self.language = language or self.engine.settings.language
         self.received_bytes = 0
+        # Audio memory reserved in the server's budget for this utterance (the handler's).
+        self.held_bytes = 0
         self._stream: PipelineStream = self.engine.pipeline.stream(fmt)
         self._unfed = bytearray()
         self._in_flight = 0  # bytes of the piece being fed on a worker thread
@@ -101,6 +103,12 @@ class Utterance:
         self._unfed += pcm
         if self._feeding is None and not self._cancelled:
             self._feeding = asyncio.create_task(self._feed())
+
+    async def wait_fed(self) -> None:
+        """Until the audio received so far is through conversion and denoising."""
+        if self._feeding is not None:
+            # Shielded: a cancelled wait (the server stopping) leaves the piece to complete.
+            await asyncio.shield(self._feeding)
 
     async def finish(self) -> Finished:
         """The final transcript on all the audio (the pipeline runs on a worker thread), and

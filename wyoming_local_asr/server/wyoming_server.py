@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import ssl
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -14,6 +15,7 @@ from wyoming.error import Error
 from wyoming.event import async_write_event
 
 from ..asr_service import AsrService
+from .audio_budget import AudioBudget
 from .handler import ConnectionHandler, ConnectionPolicy
 from .limits import ConnectionLimits, LogOncePerInterval
 from .wire import MAX_HEADER_BYTES
@@ -34,9 +36,20 @@ class WyomingServer:
     ) -> None:
         self.service = service
         self.uri = uri
-        self.policy = policy or ConnectionPolicy()
-        self.stats = self.policy.stats
         settings = service.settings
+        policy = policy or ConnectionPolicy()
+        if policy.budget is None:  # one budget for every connection of this server
+            policy = replace(
+                policy,
+                budget=AudioBudget(
+                    total_mb=settings.max_audio_mb,
+                    per_utterance_mb=settings.max_connection_audio_mb,
+                ),
+            )
+        self.policy = policy
+        self.stats = policy.stats
+        assert policy.budget is not None
+        self.budget: AudioBudget = policy.budget
         self.limits = ConnectionLimits(
             total=settings.max_connections, per_address=settings.max_connections_per_address
         )
