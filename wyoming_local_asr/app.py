@@ -182,7 +182,7 @@ class Application:
         if self.ops is not None:
             await self.ops.stop()
         if self.server is not None:
-            await self.server.stop()
+            await self.server.stop(self.settings.shutdown_grace)
         if self.service is not None:
             self.service.shutdown()
 

@@ -107,8 +107,21 @@ class ConnectionHandler:
         self._discarding = False
         # The last `transcribe` was refused: so is the utterance that follows it.
         self._refused_request = False
+        # The server is stopping (`request_stop`); True while an utterance whose audio is
+        # complete is being transcribed (it may finish during the grace period).
+        self.stopping = False
+        self._finishing = False
+        self._task: asyncio.Task[Any] | None = None
+
+    def request_stop(self) -> None:
+        """The server is stopping: an utterance whose audio is complete may still finish; any
+        other is answered with `server-stopping` and the connection closes."""
+        self.stopping = True
+        if not self._finishing and self._task is not None:
+            self._task.cancel()
 
     async def run(self) -> None:
+        self._task = asyncio.current_task()
         try:
             if self.allow_list is not None and not self.allow_list.allows(self.peer):
                 _LOGGER.warning("Refused client %s: not in --allow-network", self.name)
@@ -117,12 +130,26 @@ class ConnectionHandler:
             await self._read_events()
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
+        except asyncio.CancelledError:
+            if not self.stopping or self._task is None:
+                raise
+            self._task.uncancel()  # our own stop: end this connection cleanly
+            await self._say_stopping()
         finally:
             self._drop_utterance("client disconnected mid-utterance")
             self.writer.close()
 
+    async def _say_stopping(self) -> None:
+        if self._utterance is None and not self._finishing:
+            return  # no utterance in progress: closing says enough
+        self.stats.stopped += 1
+        _LOGGER.info("Client %s: utterance refused, the server is stopping", self.name)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(1.0):
+                await self.send_error("server-stopping", "the server is stopping")
+
     async def _read_events(self) -> None:
-        while True:
+        while not self.stopping:
             settings = self.service.settings
             try:
                 event = await read_event(
@@ -276,7 +303,15 @@ class ConnectionHandler:
         utterance, self._utterance = self._utterance, None
         if utterance is None:
             raise ClientError("no-audio-start", "audio-stop before audio-start", close=True)
-        return await self._finish(utterance)
+        self._finishing = True
+        try:
+            answered = await self._finish(utterance)
+        except ClientError:
+            self._finishing = False
+            raise
+        # Not reset when cancelled: the server stopped before this transcript was ready.
+        self._finishing = False
+        return answered and not self.stopping
 
     async def _finish(self, utterance: Utterance) -> bool:
         """Transcribe and answer; False when the client has left meanwhile."""

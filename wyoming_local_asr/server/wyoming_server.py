@@ -98,15 +98,17 @@ class WyomingServer:
         where = str(self._unix_path) if self._unix_path else f"{parsed.hostname}:{self.port}"
         _LOGGER.info("Wyoming server on %s%s", where, " (TLS)" if self.ssl_context else "")
 
-    async def stop(self, grace_seconds: float = 5.0) -> None:
-        """Stop accepting clients, let utterances in flight finish for a moment, then close."""
+    async def stop(self, grace_seconds: float | None = None) -> None:
+        """Stop accepting clients; utterances whose audio is complete may finish within the
+        grace period (`--shutdown-grace`), every other gets `server-stopping`; then close."""
+        grace = self.service.settings.shutdown_grace if grace_seconds is None else grace_seconds
         if self._server is not None:
             self._server.close()
         for handler in list(self._handlers.values()):
-            handler.reader.feed_eof()
+            handler.request_stop()
         tasks = list(self._handlers)
         if tasks:
-            _done, pending = await asyncio.wait(tasks, timeout=grace_seconds)
+            _done, pending = await asyncio.wait(tasks, timeout=grace)
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
