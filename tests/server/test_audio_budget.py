@@ -70,11 +70,12 @@ async def test_utterance_over_its_budget(start_server: ServerFactory, goforward:
 async def test_server_budget_refuses_new_audio_and_keeps_the_rest(
     start_server: ServerFactory, goforward: bytes
 ) -> None:
-    # 5 s of audio hold 0.31 MB: three fit in 1 MB, a fourth does not.
+    # 5 s of audio hold 0.31 MB: from one address two fit in 1 MB (less its reserve for other
+    # addresses), a third does not.
     server = await start_server(max_audio_mb=1.0, max_utterance_seconds=60.0)
     assert server.port is not None
     five_seconds = (goforward * 2)[: 5 * 32000]
-    parked = [await park(server.port, five_seconds) for _ in range(3)]
+    parked = [await park(server.port, five_seconds) for _ in range(2)]
     refused = await RawClient.connect(server.port)
     await refused.send("audio-start", FMT)
     for offset in range(0, len(five_seconds), 4096):
@@ -122,10 +123,24 @@ async def test_a_fast_sender_waits_for_conversion(
     assert final_text(events) == expected_text(len(long))
 
 
+def test_budget_keeps_a_reserve_for_other_addresses() -> None:
+    budget = AudioBudget(total_mb=1.0, per_utterance_mb=0.25)
+    quarter = MB // 4
+    budget.reserve(quarter, "attacker")
+    budget.reserve(quarter, "attacker")
+    budget.reserve(quarter - 100, "attacker")
+    # the attacker's next utterance may not go into the last quarter
+    assert budget.refusal(0, 200, "attacker") is not None
+    # another address may
+    assert budget.refusal(0, quarter, "home-assistant") is None
+    budget.release(quarter, "attacker")
+    assert budget.refusal(0, 200, "attacker") is None
+
+
 def test_budget_arithmetic() -> None:
     budget = AudioBudget(total_mb=1.0, per_utterance_mb=0.25)
     assert budget.refusal(0, MB // 4) is None
     assert budget.refusal(1, MB // 4) is not None
-    budget.reserve(MB - 10)
-    assert budget.refusal(0, 11) is not None
-    assert budget.refusal(0, 10) is None
+    budget.reserve(MB - 10, "a")
+    assert budget.refusal(0, 11, "b") is not None
+    assert budget.refusal(0, 10, "b") is None

@@ -6,6 +6,10 @@ times the copies kept (the denoised audio, and the original too with `compare_or
 Client-format audio waiting for conversion is bounded separately: the handler stops reading a
 client whose audio is more than `MAX_PENDING_SECONDS` ahead of the conversion.
 
+The last `RESERVE_SHARE` of the server's budget is kept for addresses that hold no other
+audio: clients parking utterances from a few addresses cannot lock out a client from another
+one (Home Assistant's, say), which sends one utterance at a time.
+
 When utterances give their audio back, freed heap is returned to the system (glibc keeps it
 otherwise, and the process would stay at its peak after an attack).
 """
@@ -26,6 +30,7 @@ HELD_BYTES_PER_SECOND = SAMPLE_RATE * 4
 MAX_PENDING_SECONDS = 2.0
 # Freed audio after which the heap is trimmed even while other utterances run.
 TRIM_AFTER_BYTES = 16 * MB
+RESERVE_SHARE = 0.25
 TRIM_DELAY = 0.5
 
 
@@ -46,26 +51,36 @@ class AudioBudget:
         self.per_utterance = int(per_utterance_mb * MB)
         self.used = 0
         self.peak = 0
+        self._by_address: dict[str, int] = {}
         self._freed_since_trim = 0
         self._trim: asyncio.TimerHandle | None = None
 
-    def refusal(self, held: int, more: int) -> str | None:
-        """Why an utterance holding `held` bytes may not take `more`; None when it may."""
+    def refusal(self, held: int, more: int, address: str = "") -> str | None:
+        """Why an utterance from `address` holding `held` bytes may not take `more`; None when
+        it may."""
         if held + more > self.per_utterance:
             return (
                 f"the utterance is over its audio memory budget of {self.per_utterance / MB:g} MB"
             )
-        if self.used + more > self.total:
+        others = self._by_address.get(address, 0) - held  # this address's other utterances
+        limit = self.total if others <= 0 else int(self.total * (1 - RESERVE_SHARE))
+        if self.used + more > limit:
             return f"the server's audio memory budget of {self.total / MB:g} MB is spent"
         return None
 
-    def reserve(self, more: int) -> None:
+    def reserve(self, more: int, address: str = "") -> None:
         self.used += more
+        self._by_address[address] = self._by_address.get(address, 0) + more
         self.peak = max(self.peak, self.used)
 
-    def release(self, amount: int) -> None:
+    def release(self, amount: int, address: str = "") -> None:
         """Give back what an utterance held; call from the event loop."""
         self.used = max(0, self.used - amount)
+        left = self._by_address.get(address, 0) - amount
+        if left > 0:
+            self._by_address[address] = left
+        else:
+            self._by_address.pop(address, None)
         self._freed_since_trim += amount
         due = self._freed_since_trim >= TRIM_AFTER_BYTES or (
             self.used == 0 and self._freed_since_trim >= MB

@@ -271,11 +271,11 @@ class ConnectionHandler:
             raise ClientError("no-audio-start", "audio-chunk before audio-start")
         pcm = event.payload or b""
         more = held_bytes(utterance.format, len(pcm), held_copies(utterance.engine.settings))
-        refusal = self.budget.refusal(utterance.held_bytes, more)
+        refusal = self.budget.refusal(utterance.held_bytes, more, self.name)
         if refusal is not None:
             self.stats.over_budget += 1
             self._refuse_utterance(utterance, "memory-budget", refusal)
-        self.budget.reserve(more)
+        self.budget.reserve(more, self.name)
         utterance.held_bytes += more
         utterance.add(pcm)
         if utterance.too_long:
@@ -373,7 +373,7 @@ class ConnectionHandler:
 
     def _release(self, utterance: Utterance) -> None:
         held, utterance.held_bytes = utterance.held_bytes, 0
-        self.budget.release(held)
+        self.budget.release(held, self.name)
 
     async def write(self, event: Event) -> None:
         async with self._write_lock:
