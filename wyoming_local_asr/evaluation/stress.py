@@ -1,0 +1,367 @@
+"""The stress suite: `wyoming-local-asr serve` in its own process, attacked on loopback while a
+well-formed client transcribes real clips (pocketsphinx-testdata) as Home Assistant does.
+
+Each scenario starts its own server, measures the good client's baseline (latency, and the
+transcript of each clip, which later answers must equal), then runs the attack with the good
+client going on beside it, and reports: crashes (the process died, or a traceback in its log),
+hangs (a connection the server neither answered nor closed in time), wrong or lost transcripts
+of well-formed clients, the good client's median latency during the attack against its baseline,
+and the server's RSS before, at its peak (sampled every 50 ms) and after the attackers left.
+
+`LONG` is the report's size (`wyoming-local-asr stress`, in `docs/reliability.md`); `SHORT` runs
+in CI (`tests/evaluation/test_stress.py`). Token floods belong to the token checks: a scenario
+can be added to `SCENARIOS` the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import statistics
+import tempfile
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from wyoming.event import Event
+
+from ..build.measure import Clip, testdata_clips
+from ..ops.system import read_status_mb
+from ..ops.token_store import TokenStore
+from . import stress_clients as clients
+from .server_bench import ServerProcess, free_port
+
+# Every stress server: slow frames closed after 2 s (fuzz frames that announce more than
+# they send, slowloris), idle connections after 60 s.
+FRAME_TIMEOUT = 2.0
+SERVER_ARGS = ("--frame-timeout", str(FRAME_TIMEOUT), "--idle-timeout", "60")
+SETTLE_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class Size:
+    fuzz_events: int
+    concurrent_clients: int
+    disconnects: int
+    slowloris: int
+    parked_connections: int
+    parked_seconds: float
+    parked_rounds: int
+    flood_connections: int
+    nofile: int
+    reloads: int
+    sigterm_clients: int
+    good_clips: int
+
+
+LONG = Size(6000, 50, 500, 20, 40, 29.0, 3, 400, 256, 8, 8, 6)
+SHORT = Size(400, 6, 40, 4, 8, 5.0, 2, 120, 96, 2, 3, 2)
+
+
+@dataclass
+class Context:
+    """What an attack gets: the server, the sizes, and the good client's clips."""
+
+    server: ServerProcess
+    size: Size
+    clips: list[Clip]
+    ops_port: int
+    token: str
+
+
+Attack = Callable[[Context], Awaitable[dict[str, Any]]]
+
+
+class RssSampler:
+    """The server's VmRSS every 50 ms on a thread, until stopped; the peak in MiB."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = str(pid)
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.05):
+            self.peak = max(self.peak, rss_mb(self.pid))
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        return round(self.peak, 1)
+
+
+def rss_mb(pid: str) -> float:
+    return read_status_mb({"VmRSS"}, pid=pid).get("VmRSS", 0.0)
+
+
+async def health(port: int) -> bool:
+    """GET /api/health on the operations API answers 200."""
+    try:
+        async with asyncio.timeout(3):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b"GET /api/health HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+            status = await reader.readline()
+            writer.close()
+    except (OSError, TimeoutError):
+        return False
+    return b" 200 " in status
+
+
+async def _fuzz(ctx: Context) -> dict[str, Any]:
+    return await clients.fuzz(
+        ctx.server.port, seed=12, events=ctx.size.fuzz_events, within=FRAME_TIMEOUT + 20
+    )
+
+
+async def _concurrent(ctx: Context) -> dict[str, Any]:
+    """Many well-formed clients at once, from their own addresses, each checked."""
+    others = [
+        clients.GoodClient(ctx.server.port, ctx.clips, expected=GOOD_EXPECTED)
+        for _ in range(ctx.size.concurrent_clients)
+    ]
+
+    async def run(index: int, client: clients.GoodClient) -> None:
+        clip = ctx.clips[index % len(ctx.clips)]
+        address = clients.attacker_address(index)
+        try:
+            text, latency = await clients.transcribe(ctx.server.port, clients.pcm16(clip), address)
+        except (OSError, RuntimeError, TimeoutError) as error:
+            client.lost += 1
+            client.failures.append(str(error))
+            return
+        client.latencies.append(latency)
+        client.wrong += text != GOOD_EXPECTED.get(clip.name, text)
+
+    await asyncio.gather(*(run(i, c) for i, c in enumerate(others)))
+    latencies = [s for c in others for s in c.latencies]
+    return {
+        "clients": len(others),
+        "wrong": sum(c.wrong for c in others),
+        "lost": sum(c.lost for c in others),
+        "median_latency_ms": round(1000 * statistics.median(latencies)) if latencies else None,
+    }
+
+
+async def _disconnects(ctx: Context) -> dict[str, Any]:
+    pcm = clients.pcm16(ctx.clips[0])
+    return await clients.disconnects(ctx.server.port, pcm, count=ctx.size.disconnects)
+
+
+async def _slowloris(ctx: Context) -> dict[str, Any]:
+    return await clients.slowloris(ctx.server.port, count=ctx.size.slowloris, bound=FRAME_TIMEOUT)
+
+
+async def _parked(ctx: Context) -> dict[str, Any]:
+    return await clients.parked(
+        ctx.server.port,
+        connections=ctx.size.parked_connections,
+        seconds=ctx.size.parked_seconds,
+        rounds=ctx.size.parked_rounds,
+        addresses=4,
+        hold=2.0,
+    )
+
+
+async def _descriptors(ctx: Context) -> dict[str, Any]:
+    checks: list[bool] = []
+    flooding = asyncio.create_task(
+        clients.connection_flood(ctx.server.port, count=ctx.size.flood_connections, hold=3.0)
+    )
+    for _ in range(200):  # every 0.1 s while the flood holds its connections
+        if flooding.done():
+            break
+        checks.append(await health(ctx.ops_port))
+        await asyncio.sleep(0.1)
+    result = await flooding
+    log = "".join(ctx.server.log)
+    return {
+        **result,
+        "nofile": ctx.size.nofile,
+        "health_answered": f"{sum(checks)}/{len(checks)}",
+        "health_failed": len(checks) - sum(checks),
+        "log_out_of_descriptors": log.count("Cannot accept connections"),
+        "log_too_many_open_files": log.count("Too many open files"),
+        "log_refused_lines": log.count("Refused a client"),
+    }
+
+
+async def _reload(ctx: Context) -> dict[str, Any]:
+    statuses = []
+    for _ in range(ctx.size.reloads):
+        async with asyncio.timeout(120):
+            reader, writer = await asyncio.open_connection("127.0.0.1", ctx.ops_port)
+            writer.write(
+                b"POST /api/model/reload HTTP/1.0\r\nHost: 127.0.0.1\r\n"
+                b"Authorization: Bearer " + ctx.token.encode() + b"\r\nContent-Length: 0\r\n\r\n"
+            )
+            statuses.append((await reader.readline()).split(b" ")[1].decode())
+            writer.close()
+    return {"reloads": len(statuses), "ok": statuses.count("200")}
+
+
+async def _sigterm(ctx: Context) -> dict[str, Any]:
+    """Clients whose audio is complete, and clients mid-utterance, when SIGTERM comes."""
+    port = ctx.server.port
+    pcm = clients.pcm16(ctx.clips[0])
+    finishing = [
+        asyncio.create_task(clients.transcribe(port, pcm * 4, clients.attacker_address(i)))
+        for i in range(ctx.size.sigterm_clients)
+    ]
+    mid = [await clients.connect(port, clients.attacker_address(100 + i)) for i in range(3)]
+    for _reader, writer in mid:
+        writer.write(clients.frame(Event("audio-start", clients.FMT)))
+        writer.write(clients.frame(Event("audio-chunk", clients.FMT, pcm[:32000])))
+        await writer.drain()
+    await asyncio.sleep(0.5)  # the finishing clients' audio is on its way or complete
+    ctx.server.process.send_signal(signal.SIGTERM)
+    results = await asyncio.gather(*finishing, return_exceptions=True)
+    stopping = 0
+    for reader, writer in mid:
+        errors, _closed = await clients._read_until_closed(reader, 30)
+        stopping += errors
+        writer.close()
+    exit_code = await asyncio.to_thread(ctx.server.process.wait, 60)
+    completed = [r for r in results if isinstance(r, tuple)]
+    expected = GOOD_EXPECTED.get(ctx.clips[0].name, "")
+    return {
+        "clients_finishing": len(finishing),
+        "transcribed": len(completed),
+        "refused_server_stopping": sum(
+            isinstance(r, RuntimeError) and "server-stopping" in str(r) for r in results
+        ),
+        "mid_utterance_errors": f"{stopping}/{len(mid)}",
+        "exit_code": exit_code,
+        "wrong": sum(not text.startswith(expected) for text, _ in completed),
+    }
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    attack: Attack
+    args: tuple[str, ...] = ()
+    nofile: bool = False
+    good_client: bool = True  # the good client transcribes during the attack
+    exits: bool = False  # the attack stops the server
+
+
+SCENARIOS = (
+    Scenario("protocol fuzzing", _fuzz),
+    Scenario("concurrent clients", _concurrent),
+    Scenario("disconnects of every kind", _disconnects),
+    Scenario("slowloris", _slowloris),
+    Scenario("parked utterances", _parked),
+    Scenario("descriptor exhaustion", _descriptors, nofile=True),
+    Scenario("model reload under load", _reload),
+    Scenario("SIGTERM under load", _sigterm, good_client=False, exits=True),
+)
+# The good client's transcript of each clip without any attack (filled by the first baseline).
+GOOD_EXPECTED: dict[str, str] = {}
+
+
+async def _run_attack(scenario: Scenario, ctx: Context) -> dict[str, Any]:
+    good = clients.GoodClient(ctx.server.port, ctx.clips, expected=GOOD_EXPECTED)
+    baseline = await good.baseline(rounds=2)
+    rss_before = rss_mb(str(ctx.server.process.pid))
+    sampler = RssSampler(ctx.server.process.pid)
+    stop = asyncio.Event()
+    running = asyncio.create_task(good.run(stop)) if scenario.good_client else None
+    started = time.perf_counter()
+    try:
+        async with asyncio.timeout(900):
+            attack = await scenario.attack(ctx)
+    finally:
+        stop.set()
+        if running is not None:
+            async with asyncio.timeout(300):
+                await running
+    attack_seconds = time.perf_counter() - started
+    await asyncio.sleep(0 if scenario.exits else SETTLE_SECONDS)
+    rss_after = rss_mb(str(ctx.server.process.pid)) if not scenario.exits else None
+    peak = sampler.stop()
+    during = good.latencies
+    return {
+        "scenario": scenario.name,
+        "attack": attack,
+        "attack_seconds": round(attack_seconds, 1),
+        "good_utterances": len(during),
+        "wrong": good.wrong + int(attack.get("wrong", 0)),
+        "lost": good.lost + int(attack.get("lost", 0)),
+        "good_failures": good.failures[:5],
+        "baseline_latency_ms": round(1000 * statistics.median(baseline)),
+        "attack_latency_ms": round(1000 * statistics.median(during)) if during else None,
+        "rss_before_mb": round(rss_before, 1),
+        "rss_peak_mb": peak,
+        "rss_after_mb": None if rss_after is None else round(rss_after, 1),
+    }
+
+
+def run_scenario(scenario: Scenario, model_dir: Path, size: Size) -> dict[str, Any]:
+    clips = testdata_clips()[: size.good_clips]
+    if not clips:
+        raise RuntimeError("the stress suite needs Debian's pocketsphinx-testdata")
+    with tempfile.TemporaryDirectory(prefix="stress-") as data_dir:
+        _record, token = TokenStore(Path(data_dir) / "tokens.json").create("admin", "stress")
+        ops_port = free_port()
+        server = ServerProcess(
+            model_dir,
+            denoise=True,
+            extra=(*SERVER_ARGS, "--data-dir", data_dir, "--ops-port", str(ops_port)),
+            nofile=size.nofile if scenario.nofile else None,
+        )
+        try:
+            ctx = Context(server, size, clips, ops_port, token)
+            result = asyncio.run(_run_attack(scenario, ctx))
+            alive = server.process.poll() is None
+            result["crashes"] = int(not alive and not scenario.exits) + "".join(server.log).count(
+                "Traceback"
+            )
+            result["hangs"] = int(result["attack"].get("hangs", 0))
+        finally:
+            server.stop()
+    return result
+
+
+def run_stress(model_dir: Path, size: Size = LONG, names: tuple[str, ...] = ()) -> dict[str, Any]:
+    GOOD_EXPECTED.clear()
+    results = [
+        run_scenario(scenario, model_dir, size)
+        for scenario in SCENARIOS
+        if not names or scenario.name in names
+    ]
+    return {"size": size.__dict__, "scenarios": results}
+
+
+def to_markdown(report: dict[str, Any]) -> str:
+    lines = [
+        "| scenario | crashes | hangs | wrong / lost | good client latency: baseline -> "
+        "attack (median) | RSS before / peak / after | attack |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in report["scenarios"]:
+        during = "-" if r["attack_latency_ms"] is None else f"{r['attack_latency_ms']} ms"
+        ratio = (
+            f" ({r['attack_latency_ms'] / r['baseline_latency_ms']:.2f}x)"
+            if r["attack_latency_ms"] and r["baseline_latency_ms"]
+            else ""
+        )
+        after = "-" if r["rss_after_mb"] is None else f"{r['rss_after_mb']:.0f}"
+        attack = ", ".join(f"{k} {v}" for k, v in r["attack"].items())
+        lines.append(
+            f"| {r['scenario']} | {r['crashes']} | {r['hangs']} | {r['wrong']} / {r['lost']} | "
+            f"{r['baseline_latency_ms']} ms -> {during}{ratio} ({r['good_utterances']} utt.) | "
+            f"{r['rss_before_mb']:.0f} / {r['rss_peak_mb']:.0f} / {after} MB | {attack} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def write_report(report: dict[str, Any], out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "stress.json").write_text(json.dumps(report, indent=2) + "\n")
+    (out / "stress.md").write_text(to_markdown(report))
