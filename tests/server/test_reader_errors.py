@@ -163,3 +163,34 @@ async def test_transcribe_language_of_the_model_is_accepted(
     final = [Transcript.from_event(e) for e in events if Transcript.is_type(e.type)]
     assert final[0].text == expected_text(len(goforward))
     assert final[0].language == "en-US"
+
+
+class CountingRecognizer(SlowRecognizer):
+    calls = 0
+
+    def transcribe(self, audio: NDArray[np.float32]) -> Transcription:
+        CountingRecognizer.calls += 1
+        return super().transcribe(audio)
+
+
+async def test_clients_that_reset_before_their_turn_are_not_transcribed(
+    start_server: ServerFactory, goforward: bytes
+) -> None:
+    metrics = Metrics()
+    server = await start_server(CountingRecognizer(), server_options={"metrics": metrics})
+    assert server.port is not None
+    clients = 6
+    for _ in range(clients):  # each resets while the recognizer is busy with the first ones
+        client = await RawClient.connect(server.port)
+        await client.send("audio-start", FMT)
+        await client.send("audio-chunk", FMT, payload=goforward[:32000])
+        await client.send("audio-stop")
+        await asyncio.sleep(0.02)
+        sock = client.writer.get_extra_info("socket")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        client.writer.transport.abort()
+    await wait_until_no_connections(server)
+    assert CountingRecognizer.calls < clients
+    assert metrics.snapshot().utterances_total == clients  # all counted
+    assert server.stats.left_after_stop == clients
+    await assert_serves_next_client(server, goforward)

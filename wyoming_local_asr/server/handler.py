@@ -40,7 +40,7 @@ from ..ops.roles import TRANSCRIBE
 from .audio_budget import MAX_PENDING_SECONDS, AudioBudget, held_bytes, held_copies
 from .info_event import PROGRAM_NAME, info_event
 from .limits import ConnectionStats
-from .utterance import Utterance
+from .utterance import Abandoned, Utterance
 from .wire import ProtocolError, read_event
 
 _LOGGER = logging.getLogger(__name__)
@@ -317,9 +317,15 @@ class ConnectionHandler:
         """Transcribe and answer; False when the client has left meanwhile."""
         stopped = time.perf_counter()
         try:
-            finished = await utterance.finish()
+            # is_closing(): the connection is lost (a reset), not merely half-closed.
+            finished = await utterance.finish(abandoned=self.writer.is_closing)
         except asyncio.CancelledError:
             raise
+        except Abandoned:
+            self._record(utterance.seconds, {}, time.perf_counter() - stopped, ok=False)
+            self.stats.left_after_stop += 1
+            _LOGGER.debug("Client %s left before its transcript (not transcribed)", self.name)
+            return False
         except Exception:
             _LOGGER.exception("Client %s: transcription failed", self.name)
             self._record(utterance.seconds, {}, time.perf_counter() - stopped, ok=False)
