@@ -46,7 +46,7 @@ DEFAULT_MAX_CONNECTIONS = 64
 DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 16
 # Descriptors kept free below RLIMIT_NOFILE for the operations API, model files and logs: the
 # connection limit is lowered to fit under them.
-RESERVED_DESCRIPTORS = 32
+RESERVED_DESCRIPTORS = 64
 # Audio memory: an utterance of the default 30 s holds 1.9 MB per copy (float32 at 16 kHz; two
 # copies with denoising and compare_original). 64 MB beside a ~200 MB server fits a Pi beside
 # Home Assistant.

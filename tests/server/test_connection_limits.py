@@ -140,3 +140,32 @@ def test_log_once_per_interval(caplog: pytest.LogCaptureFixture) -> None:
     messages = [r.getMessage() for r in caplog.records if r.name == "test.once"]
     assert messages[0] == "out of descriptors"
     assert messages[1] == "out of descriptors (19 more since the last report)"
+
+
+async def test_at_the_total_limit_the_idlest_connection_makes_room(
+    start_server: ServerFactory, goforward: bytes
+) -> None:
+    server = await start_server(max_connections=3, max_connections_per_address=100)
+    assert server.port is not None
+    speaking = await RawClient.connect(server.port)  # an utterance open: never evicted
+    await speaking.send("audio-start", {"rate": 16000, "width": 2, "channels": 1})
+    idle = [await RawClient.connect(server.port) for _ in range(2)]
+    for client in idle:
+        await client.send("ping")
+        assert (await client.read()) is not None
+    await asyncio.sleep(1.2)
+    newcomer = await RawClient.connect(server.port)
+    await newcomer.send("ping")
+    pong = await newcomer.read()
+    assert pong is not None and pong.type == "pong"
+    assert error_of(await idle[0].read()).code == "too-many-connections"
+    assert await idle[0].read() is None
+    assert server.stats.evicted == 1
+    await speaking.send(
+        "audio-chunk", {"rate": 16000, "width": 2, "channels": 1}, payload=goforward[:32000]
+    )
+    await speaking.send("audio-stop")
+    transcript = await speaking.read()
+    assert transcript is not None and transcript.type == "transcript"
+    for client in (speaking, *idle, newcomer):
+        await client.close()

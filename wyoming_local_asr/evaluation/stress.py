@@ -58,8 +58,8 @@ class Size:
     good_clips: int
 
 
-LONG = Size(6000, 50, 500, 20, 40, 29.0, 3, 400, 256, 8, 8, 6)
-SHORT = Size(400, 6, 40, 4, 8, 5.0, 2, 120, 96, 2, 3, 2)
+LONG = Size(6000, 50, 500, 20, 40, 29.0, 3, 400, 160, 8, 8, 6)
+SHORT = Size(400, 6, 40, 4, 8, 5.0, 2, 120, 128, 2, 3, 2)
 
 
 @dataclass
@@ -103,7 +103,7 @@ def rss_mb(pid: str) -> float:
 async def health(port: int) -> bool:
     """GET /api/health on the operations API answers 200."""
     try:
-        async with asyncio.timeout(3):
+        async with asyncio.timeout(10):
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
             writer.write(b"GET /api/health HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
             status = await reader.readline()
@@ -209,8 +209,13 @@ async def _sigterm(ctx: Context) -> dict[str, Any]:
     """Clients whose audio is complete, and clients mid-utterance, when SIGTERM comes."""
     port = ctx.server.port
     pcm = clients.pcm16(ctx.clips[0])
+    stopped: list[bool] = []
     finishing = [
-        asyncio.create_task(clients.transcribe(port, pcm * 4, clients.attacker_address(i)))
+        asyncio.create_task(
+            clients.transcribe(
+                port, pcm, clients.attacker_address(i), on_stop=lambda: stopped.append(True)
+            )
+        )
         for i in range(ctx.size.sigterm_clients)
     ]
     mid = [await clients.connect(port, clients.attacker_address(100 + i)) for i in range(3)]
@@ -218,7 +223,10 @@ async def _sigterm(ctx: Context) -> dict[str, Any]:
         writer.write(clients.frame(Event("audio-start", clients.FMT)))
         writer.write(clients.frame(Event("audio-chunk", clients.FMT, pcm[:32000])))
         await writer.drain()
-    await asyncio.sleep(0.5)  # the finishing clients' audio is on its way or complete
+    for _ in range(600):  # until every finishing client has sent audio-stop (60 s at most)
+        if len(stopped) == len(finishing):
+            break
+        await asyncio.sleep(0.1)
     ctx.server.process.send_signal(signal.SIGTERM)
     results = await asyncio.gather(*finishing, return_exceptions=True)
     stopping = 0
@@ -259,7 +267,13 @@ SCENARIOS = (
     Scenario("parked utterances", _parked),
     Scenario("descriptor exhaustion", _descriptors, nofile=True),
     Scenario("model reload under load", _reload),
-    Scenario("SIGTERM under load", _sigterm, good_client=False, exits=True),
+    Scenario(
+        "SIGTERM under load",
+        _sigterm,
+        args=("--shutdown-grace", "60"),
+        good_client=False,
+        exits=True,
+    ),
 )
 # The good client's transcript of each clip without any attack (filled by the first baseline).
 GOOD_EXPECTED: dict[str, str] = {}
@@ -312,7 +326,14 @@ def run_scenario(scenario: Scenario, model_dir: Path, size: Size) -> dict[str, A
         server = ServerProcess(
             model_dir,
             denoise=True,
-            extra=(*SERVER_ARGS, "--data-dir", data_dir, "--ops-port", str(ops_port)),
+            extra=(
+                *SERVER_ARGS,
+                *scenario.args,
+                "--data-dir",
+                data_dir,
+                "--ops-port",
+                str(ops_port),
+            ),
             nofile=size.nofile if scenario.nofile else None,
         )
         try:

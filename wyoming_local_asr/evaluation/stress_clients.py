@@ -10,7 +10,7 @@ import contextlib
 import socket
 import struct
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,8 +44,15 @@ def frame(event: Event) -> bytes:
     return raw_frame(event.type, event.data or None, event.payload or b"")
 
 
-async def transcribe(port: int, pcm: bytes, address: str = "127.0.0.1") -> tuple[str, float]:
-    """One utterance as Home Assistant sends it; the text and the seconds from audio-stop."""
+async def transcribe(
+    port: int,
+    pcm: bytes,
+    address: str = "127.0.0.1",
+    on_stop: Callable[[], None] | None = None,
+) -> tuple[str, float]:
+    """One utterance as Home Assistant sends it; the text and the seconds from audio-stop.
+    With `on_stop`: the server has read all the audio (a `ping` answered) before `audio-stop`
+    is sent, and `on_stop` is called then."""
     reader, writer = await connect(port, address)
     try:
         writer.write(frame(Event("transcribe", {"language": "en"})))
@@ -53,7 +60,15 @@ async def transcribe(port: int, pcm: bytes, address: str = "127.0.0.1") -> tuple
         for offset in range(0, len(pcm), CHUNK_BYTES):
             writer.write(frame(Event("audio-chunk", FMT, pcm[offset : offset + CHUNK_BYTES])))
             await writer.drain()
+        if on_stop is not None:
+            await async_write_event(Event("ping"), writer)
+            async with asyncio.timeout(ANSWER_TIMEOUT):
+                while (event := await async_read_event(reader)) is not None:
+                    if event.type == "pong":
+                        break
         await async_write_event(Event("audio-stop"), writer)
+        if on_stop is not None:
+            on_stop()
         stopped = time.perf_counter()
         async with asyncio.timeout(ANSWER_TIMEOUT):
             while (event := await async_read_event(reader)) is not None:
@@ -275,21 +290,21 @@ async def parked(
 
 
 async def connection_flood(port: int, *, count: int, hold: float) -> dict[str, Any]:
-    """`count` connections opened and held (descriptor exhaustion), then closed."""
-    writers: list[asyncio.StreamWriter] = []
-    refused = failed = 0
+    """`count` connections opened and held (descriptor exhaustion), then closed; counts the
+    `error` events they got (refused at once, or closed later to make room)."""
+    held: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+    failed = 0
     for index in range(count):
         try:
-            reader, writer = await connect(port, attacker_address(index % 200))
+            held.append(await connect(port, attacker_address(index % 200)))
         except OSError:
             failed += 1
-            continue
-        writers.append(writer)
-        with contextlib.suppress(TimeoutError):
+    await asyncio.sleep(hold)
+    errors = 0
+    for reader, writer in held:
+        with contextlib.suppress(TimeoutError, ConnectionError, ValueError):
             async with asyncio.timeout(0.05):
                 event = await async_read_event(reader)
-                refused += event is not None and event.type == "error"
-    await asyncio.sleep(hold)
-    for writer in writers:
+                errors += event is not None and event.type == "error"
         writer.close()
-    return {"connections": count, "refused_with_error": refused, "connect_failed": failed}
+    return {"connections": count, "errors_received": errors, "connect_failed": failed}

@@ -110,6 +110,8 @@ class ConnectionHandler:
         # The server is stopping (`request_stop`); True while an utterance whose audio is
         # complete is being transcribed (it may finish during the grace period).
         self.stopping = False
+        self.evicted = False
+        self.last_event_at = time.monotonic()
         self._finishing = False
         self._task: asyncio.Task[Any] | None = None
 
@@ -119,6 +121,19 @@ class ConnectionHandler:
         self.stopping = True
         if not self._finishing and self._task is not None:
             self._task.cancel()
+
+    def idle_for(self) -> float:
+        """Seconds since this client's last event, 0 while it has an utterance open."""
+        if self._utterance is not None or self._finishing or self._task is None:
+            return 0.0
+        return time.monotonic() - self.last_event_at
+
+    def evict(self) -> asyncio.Task[Any] | None:
+        """Close this idle connection to make room for a new one (the server is full)."""
+        self.evicted = True
+        if self._task is not None:
+            self._task.cancel()
+        return self._task
 
     async def run(self) -> None:
         self._task = asyncio.current_task()
@@ -131,10 +146,15 @@ class ConnectionHandler:
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
         except asyncio.CancelledError:
-            if not self.stopping or self._task is None:
+            if not (self.stopping or self.evicted) or self._task is None:
                 raise
             self._task.uncancel()  # our own stop: end this connection cleanly
-            await self._say_stopping()
+            if self.evicted:
+                await self._send_briefly(
+                    "too-many-connections", "the server is full: an idle connection is closed"
+                )
+            else:
+                await self._say_stopping()
         finally:
             self._drop_utterance("client disconnected mid-utterance")
             self.writer.close()
@@ -144,9 +164,12 @@ class ConnectionHandler:
             return  # no utterance in progress: closing says enough
         self.stats.stopped += 1
         _LOGGER.info("Client %s: utterance refused, the server is stopping", self.name)
+        await self._send_briefly("server-stopping", "the server is stopping")
+
+    async def _send_briefly(self, code: str, message: str) -> None:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(1.0):
-                await self.send_error("server-stopping", "the server is stopping")
+                await self.send_error(code, message)
 
     async def _read_events(self) -> None:
         while not self.stopping:
@@ -169,6 +192,7 @@ class ConnectionHandler:
                 continue
             if event is None:
                 return
+            self.last_event_at = time.monotonic()
             try:
                 if not await self._handle(event):
                     return

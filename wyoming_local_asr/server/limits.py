@@ -29,6 +29,8 @@ class ConnectionStats:
     over_budget: int = 0
     # Utterances refused with `server-stopping` at shutdown.
     stopped: int = 0
+    # Idle connections closed to make room at the total limit.
+    evicted: int = 0
 
 
 def descriptor_limit() -> int | None:
@@ -56,6 +58,14 @@ class ConnectionLimits:
         self.per_address = per_address
         self._open: Counter[str] = Counter()
         self._count = 0
+
+    @property
+    def full(self) -> bool:
+        return self._count >= self.total
+
+    def has_room(self, address: str) -> bool:
+        """Under the per-address limit."""
+        return self._open[address] < self.per_address
 
     def acquire(self, address: str) -> str | None:
         """Count a new connection; the reason when it is over a limit (then not counted)."""

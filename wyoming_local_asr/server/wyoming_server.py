@@ -21,6 +21,8 @@ from .limits import ConnectionLimits, LogOncePerInterval
 from .wire import MAX_HEADER_BYTES
 
 _LOGGER = logging.getLogger(__name__)
+# A connection without an event for this long may be closed for a new one at the total limit.
+EVICT_IDLE_SECONDS = 0.1
 
 
 class WyomingServer:
@@ -139,6 +141,20 @@ class WyomingServer:
 
         loop.set_exception_handler(handle)
 
+    async def _evict_idlest(self) -> None:
+        """At the total limit, a new client takes the place of the connection idle longest
+        (if one has sent nothing for EVICT_IDLE_SECONDS): connections opened and left idle
+        by a flood from many addresses cannot lock out a client that talks."""
+        idle = max(self._handlers.values(), key=ConnectionHandler.idle_for, default=None)
+        if idle is None or idle.idle_for() < EVICT_IDLE_SECONDS:
+            return
+        task = idle.evict()
+        self.stats.evicted += 1
+        if task is not None:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(2.0):
+                    await asyncio.wait([task])
+
     async def _refuse(self, writer: asyncio.StreamWriter, reason: str) -> None:
         """One `error` event to a client over a connection limit, then close."""
         self.stats.refused_over_limit += 1
@@ -154,6 +170,8 @@ class WyomingServer:
         self.stats.accepted += 1
         handler = ConnectionHandler(self.service, reader, writer, self.policy)
         address = handler.peer or "local"
+        if self.limits.full and self.limits.has_room(address):
+            await self._evict_idlest()
         refusal = self.limits.acquire(address)
         if refusal is not None:
             await self._refuse(writer, refusal)
