@@ -27,7 +27,7 @@ MB = 1 << 20
 # Bytes per second of audio per copy, as the pipeline holds it (float32 at 16 kHz).
 HELD_BYTES_PER_SECOND = SAMPLE_RATE * 4
 # Seconds of client audio that may wait for conversion before the handler stops reading.
-MAX_PENDING_SECONDS = 2.0
+MAX_PENDING_SECONDS = 1.0
 # Freed audio after which the heap is trimmed even while other utterances run.
 TRIM_AFTER_BYTES = 16 * MB
 RESERVE_SHARE = 0.25
