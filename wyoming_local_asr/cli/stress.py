@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from ..config import ConfigError
@@ -31,6 +32,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         choices=[scenario.name for scenario in SCENARIOS],
         help="only this scenario (repeatable)",
     )
+    parser.add_argument("--parked-seconds", type=float, help="audio per parked connection")
+    parser.add_argument("--parked-rounds", type=int, help="rounds of the parked attack")
     add_model_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -45,7 +48,12 @@ def run(args: argparse.Namespace) -> int:
     except (ConfigError, StartupError) as error:
         print(f"wyoming-local-asr: error: {error}", file=sys.stderr)
         return 2
-    report = run_stress(settings.model_dir, SHORT if args.short else LONG, tuple(args.scenario))
+    size = SHORT if args.short else LONG
+    if args.parked_seconds is not None:
+        size = replace(size, parked_seconds=args.parked_seconds)
+    if args.parked_rounds is not None:
+        size = replace(size, parked_rounds=args.parked_rounds)
+    report = run_stress(settings.model_dir, size, tuple(args.scenario), args.out)
     write_report(report, args.out)
     print(to_markdown(report))
     print(json.dumps({"report": str(args.out / "stress.md")}))

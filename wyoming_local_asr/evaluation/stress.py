@@ -77,7 +77,7 @@ async def _run_attack(scenario: Scenario, ctx: Context) -> dict[str, Any]:
     running = asyncio.create_task(good.run(stop)) if scenario.good_client else None
     started = time.perf_counter()
     try:
-        async with asyncio.timeout(900):
+        async with asyncio.timeout(1800):
             attack = await scenario.attack(ctx)
     finally:
         stop.set()
@@ -138,14 +138,19 @@ def run_scenario(scenario: Scenario, model_dir: Path, size: Size) -> dict[str, A
     return result
 
 
-def run_stress(model_dir: Path, size: Size = LONG, names: tuple[str, ...] = ()) -> dict[str, Any]:
+def run_stress(
+    model_dir: Path, size: Size = LONG, names: tuple[str, ...] = (), out: Path | None = None
+) -> dict[str, Any]:
+    """Every scenario (or those `names`); with `out`, the report so far is written after each
+    scenario (a run cut short keeps what it measured)."""
     GOOD_EXPECTED.clear()
-    results = [
-        run_scenario(scenario, model_dir, size)
-        for scenario in SCENARIOS
-        if not names or scenario.name in names
-    ]
-    return {"size": size.__dict__, "scenarios": results}
+    report: dict[str, Any] = {"size": size.__dict__, "scenarios": []}
+    for scenario in SCENARIOS:
+        if not names or scenario.name in names:
+            report["scenarios"].append(run_scenario(scenario, model_dir, size))
+            if out is not None:
+                write_report(report, out)
+    return report
 
 
 def to_markdown(report: dict[str, Any]) -> str:

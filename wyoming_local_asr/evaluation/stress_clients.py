@@ -277,11 +277,14 @@ async def parked(
 
     for _ in range(rounds):
         clients = await asyncio.gather(*(one(i) for i in range(connections)))
-        for reader, _writer in clients:
+
+        async def answer(reader: asyncio.StreamReader) -> None:
             with contextlib.suppress(TimeoutError, OSError, ValueError):
-                async with asyncio.timeout(30):
+                async with asyncio.timeout(120):
                     event = await async_read_event(reader)
                     counts["refused" if event is None or event.type == "error" else "accepted"] += 1
+
+        await asyncio.gather(*(answer(reader) for reader, _writer in clients))
         await asyncio.sleep(hold)
         for _reader, writer in clients:
             writer.close()
