@@ -206,7 +206,7 @@ class Application:
         if self.service is not None:
             await self.service.vocabulary.close()  # kills a G2P process at once
         if self.server is not None:
-            await self.server.stop()
+            await self.server.stop(self.settings.shutdown_grace)
         if self.service is not None:
             self.service.shutdown()
 

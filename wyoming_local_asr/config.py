@@ -47,6 +47,22 @@ AUTH_FAILURE_ADDRESSES = 4096
 # update may ask hama's G2P for (about 20-30 words/s on a Pi-class CPU, in the background);
 # more are refused with HTTP 413 (`vocabulary/builder.py`).
 MAX_NEW_WORDS_PER_UPDATE = 1000
+# Connection bounds (`server/`, `docs/reliability.md`). Home Assistant opens one connection per
+# utterance (and a `describe` probe) and sends audio chunks every few tens of milliseconds, so
+# a long idle bound costs it nothing; a header or frame, once begun, arrives in milliseconds.
+DEFAULT_FRAME_TIMEOUT = 10.0
+DEFAULT_IDLE_TIMEOUT = 300.0
+DEFAULT_MAX_CONNECTIONS = 64
+DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 16
+# Descriptors kept free below RLIMIT_NOFILE for the operations API, model files and logs: the
+# connection limit is lowered to fit under them.
+RESERVED_DESCRIPTORS = 64
+# Audio memory: an utterance of the default 30 s holds 1.9 MB per copy (float32 at 16 kHz; two
+# copies with denoising and compare_original). 64 MB beside a ~200 MB server fits a Pi beside
+# Home Assistant.
+DEFAULT_MAX_CONNECTION_AUDIO_MB = 8.0
+DEFAULT_MAX_AUDIO_MB = 64.0
+DEFAULT_SHUTDOWN_GRACE = 10.0
 
 
 def default_data_dir() -> Path:
@@ -83,6 +99,19 @@ class Settings:
     precision: str = "int8"
     beam: int = DEFAULT_BEAM
     max_utterance_seconds: float = 30.0
+    # Seconds a client may take to complete one event once its header has begun (slowloris).
+    frame_timeout: float = DEFAULT_FRAME_TIMEOUT
+    # Seconds without a new event before a connection is closed (0 = never).
+    idle_timeout: float = DEFAULT_IDLE_TIMEOUT
+    # Open Wyoming connections, in total and from one address.
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
+    max_connections_per_address: int = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS
+    # Audio buffered for utterances, in MB of 16 kHz mono samples as the pipeline holds them:
+    # per connection and for the whole server.
+    max_connection_audio_mb: float = DEFAULT_MAX_CONNECTION_AUDIO_MB
+    max_audio_mb: float = DEFAULT_MAX_AUDIO_MB
+    # Seconds SIGTERM waits for utterances whose audio is complete.
+    shutdown_grace: float = DEFAULT_SHUTDOWN_GRACE
     # Seconds of new audio between streaming partial transcripts; 0 turns partials off.
     partial_interval: float = 1.0
     # Extra phrases the decoder should be able to recognize (names, commands).

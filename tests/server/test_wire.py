@@ -64,6 +64,12 @@ async def test_payload_of_a_bad_header_is_skipped() -> None:
 
 
 async def test_end_of_stream_inside_an_event() -> None:
-    assert await read_event(stream(b'{"type": "audio-chunk", "payload_length": 10}\nabc')) is None
-    assert await read_event(stream(b'{"type": "describe"')) is None
+    # A stream that ends in the middle of an event is an error the client hears about.
+    for cut in (b'{"type": "audio-chunk", "payload_length": 10}\nabc', b'{"type": "describe"'):
+        with pytest.raises(ProtocolError) as raised:
+            await read_event(stream(cut))
+        assert raised.value.code == "truncated-event"
+        assert raised.value.fatal
+    # Blank lines, then the end: just the end.
     assert await read_event(stream(b"\n\n")) is None
+    assert await read_event(stream(b"  \n\n")) is None

@@ -26,6 +26,7 @@ COMMANDS = {
     "corpus": "corpus",
     "bench": "bench",
     "lexicon": "lexicon",
+    "stress": "stress",
 }
 DEFAULT_COMMAND = "serve"
 

@@ -56,6 +56,18 @@ def _server_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="S",
         help="seconds of new audio between streaming partial transcripts, 0 = off (default 1)",
     )
+    defaults = Settings()
+    for flag, metavar, text in (
+        ("--frame-timeout", "S", "seconds an event may take once its header has begun"),
+        ("--idle-timeout", "S", "seconds without an event before a connection closes, 0 = never"),
+        ("--max-connections", "N", "open Wyoming connections in total"),
+        ("--max-connections-per-address", "N", "open Wyoming connections from one address"),
+        ("--max-connection-audio-mb", "MB", "audio one utterance may buffer (16 kHz mono)"),
+        ("--max-audio-mb", "MB", "audio all utterances together may buffer"),
+        ("--shutdown-grace", "S", "seconds SIGTERM waits for utterances whose audio is complete"),
+    ):
+        default = getattr(defaults, flag[2:].replace("-", "_"))
+        server.add_argument(flag, default=_S, metavar=metavar, help=f"{text} (default {default:g})")
     server.add_argument("--debug", action=argparse.BooleanOptionalAction, default=_S)
     server.add_argument(
         "--home-assistant-url",

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import resource
 import socket
 import subprocess
 import sys
@@ -67,11 +68,18 @@ class WyomingProcess:
     port: int
     startup_seconds: float
 
-    def __init__(self, command: list[str], env: dict[str, str]) -> None:
+    def __init__(
+        self, command: list[str], env: dict[str, str], *, nofile: int | None = None
+    ) -> None:
+        """`nofile`: the process's RLIMIT_NOFILE (for descriptor exhaustion tests)."""
         self.started = time.perf_counter()
         self.process = subprocess.Popen(
             command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env
         )
+        if nofile is not None:
+            # At once: the interpreter has not started importing yet, and the server reads its
+            # limit only once the model is loaded, seconds later.
+            resource.prlimit(self.process.pid, resource.RLIMIT_NOFILE, (nofile, nofile))
         self.log: list[str] = []
         self._exited = threading.Event()
         threading.Thread(target=self._read_log, daemon=True).start()
@@ -114,6 +122,8 @@ class ServerProcess(WyomingProcess):
         threads: int = 1,
         start_timeout: float = _START_TIMEOUT,
         extra: tuple[str, ...] = (),
+        *,
+        nofile: int | None = None,
     ) -> None:
         command = [
             sys.executable,
@@ -131,7 +141,7 @@ class ServerProcess(WyomingProcess):
         ]
         self._listening = threading.Event()
         self._port: int | None = None
-        super().__init__(command, {**os.environ, "OMP_NUM_THREADS": str(threads)})
+        super().__init__(command, {**os.environ, "OMP_NUM_THREADS": str(threads)}, nofile=nofile)
         self._listening.wait(start_timeout)
         if self._port is None:
             raise self._failed("the server did not start")

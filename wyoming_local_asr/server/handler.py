@@ -20,7 +20,8 @@ import asyncio
 import contextlib
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from wyoming.asr import Transcribe
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
@@ -29,14 +30,16 @@ from wyoming.event import Event, async_write_event
 from wyoming.info import Describe
 from wyoming.ping import Ping, Pong
 
-from ..asr_service import AsrService
+from ..asr_service import AsrService, check_language
 from ..audio.convert import AudioFormat, AudioFormatError
-from ..config import MAX_EVENT_BYTES
+from ..config import MAX_EVENT_BYTES, ConfigError
 from ..ops.access import AllowList
 from ..ops.auth import Authorizer, transcribe_refusal
 from ..ops.metrics import Metrics
+from .audio_budget import MAX_PENDING_SECONDS, AudioBudget, held_bytes, held_copies
 from .info_event import PROGRAM_NAME, info_event
-from .utterance import Utterance
+from .limits import ConnectionStats
+from .utterance import Abandoned, Utterance
 from .wire import ProtocolError, read_event
 
 _LOGGER = logging.getLogger(__name__)
@@ -62,6 +65,9 @@ class ConnectionPolicy:
     allow_list: AllowList | None = None
     authorizer: Authorizer | None = None
     max_event_bytes: int = MAX_EVENT_BYTES
+    stats: ConnectionStats = field(default_factory=ConnectionStats)
+    # The server's audio memory; None: from the settings (the server makes one).
+    budget: AudioBudget | None = None
 
 
 class ConnectionHandler:
@@ -82,6 +88,11 @@ class ConnectionHandler:
         self.allow_list = policy.allow_list
         self.authorizer = policy.authorizer
         self.max_event_bytes = policy.max_event_bytes
+        self.stats = policy.stats
+        self.budget = policy.budget or AudioBudget(
+            total_mb=service.settings.max_audio_mb,
+            per_utterance_mb=service.settings.max_connection_audio_mb,
+        )
         self.peer = _peer_address(writer)
         self.name = f"{self.peer or 'local'}"
         self._write_lock = asyncio.Lock()
@@ -93,8 +104,38 @@ class ConnectionHandler:
         self._tasks: set[asyncio.Task[None]] = set()  # keeps running forwarders referenced
         # After a refused utterance: drop its audio silently until `audio-stop`.
         self._discarding = False
+        # The last `transcribe` was refused: so is the utterance that follows it.
+        self._refused_request = False
+        # The server is stopping (`request_stop`); True while an utterance whose audio is
+        # complete is being transcribed (it may finish during the grace period).
+        self.stopping = False
+        self.evicted = False
+        self.last_event_at = time.monotonic()
+        self._finishing = False
+        self._task: asyncio.Task[Any] | None = None
+
+    def request_stop(self) -> None:
+        """The server is stopping: an utterance whose audio is complete may still finish; any
+        other is answered with `server-stopping` and the connection closes."""
+        self.stopping = True
+        if not self._finishing and self._task is not None:
+            self._task.cancel()
+
+    def idle_for(self) -> float:
+        """Seconds since this client's last event, 0 while it has an utterance open."""
+        if self._utterance is not None or self._finishing or self._task is None:
+            return 0.0
+        return time.monotonic() - self.last_event_at
+
+    def evict(self) -> asyncio.Task[Any] | None:
+        """Close this idle connection to make room for a new one (the server is full)."""
+        self.evicted = True
+        if self._task is not None:
+            self._task.cancel()
+        return self._task
 
     async def run(self) -> None:
+        self._task = asyncio.current_task()
         try:
             if self.allow_list is not None and not self.allow_list.allows(self.peer):
                 _LOGGER.warning("Refused client %s: not in --allow-network", self.name)
@@ -103,22 +144,54 @@ class ConnectionHandler:
             await self._read_events()
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
+        except asyncio.CancelledError:
+            if not (self.stopping or self.evicted) or self._task is None:
+                raise
+            self._task.uncancel()  # our own stop: end this connection cleanly
+            if self.evicted:
+                await self._send_briefly(
+                    "too-many-connections", "the server is full: an idle connection is closed"
+                )
+            else:
+                await self._say_stopping()
         finally:
             self._drop_utterance("client disconnected mid-utterance")
             self.writer.close()
 
+    async def _say_stopping(self) -> None:
+        if self._utterance is None and not self._finishing:
+            return  # no utterance in progress: closing says enough
+        self.stats.stopped += 1
+        _LOGGER.info("Client %s: utterance refused, the server is stopping", self.name)
+        await self._send_briefly("server-stopping", "the server is stopping")
+
+    async def _send_briefly(self, code: str, message: str) -> None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(1.0):
+                await self.send_error(code, message)
+
     async def _read_events(self) -> None:
-        while True:
+        while not self.stopping:
+            settings = self.service.settings
             try:
-                event = await read_event(self.reader, self.max_event_bytes)
+                event = await read_event(
+                    self.reader,
+                    self.max_event_bytes,
+                    frame_timeout=settings.frame_timeout,
+                    idle_timeout=settings.idle_timeout or None,
+                )
             except ProtocolError as error:
-                _LOGGER.warning("Client %s: %s", self.name, error.message)
+                if error.code in ("idle-timeout", "event-timeout"):
+                    self.stats.timed_out += 1
+                level = logging.INFO if error.code == "idle-timeout" else logging.WARNING
+                _LOGGER.log(level, "Client %s: %s", self.name, error.message)
                 await self.send_error(error.code, error.message)
                 if error.fatal:
                     return
                 continue
             if event is None:
                 return
+            self.last_event_at = time.monotonic()
             try:
                 if not await self._handle(event):
                     return
@@ -131,7 +204,7 @@ class ConnectionHandler:
     async def _handle(self, event: Event) -> bool:
         """Act on one event; False ends the connection."""
         if AudioChunk.is_type(event.type):
-            self._on_chunk(event)
+            await self._on_chunk(event)
         elif AudioStart.is_type(event.type):
             await self._on_start(event)
         elif AudioStop.is_type(event.type):
@@ -154,6 +227,9 @@ class ConnectionHandler:
     async def _on_transcribe(self, event: Event) -> None:
         request = Transcribe.from_event(event)
         self._request = request
+        self._refused_request = False
+        if request.language is not None and request.language != "":
+            self._check_language(request.language)
         if self.service.settings.require_token:
             refusal = await transcribe_refusal(
                 self.authorizer, request.context, peer=self.peer, name=self.name
@@ -163,9 +239,25 @@ class ConnectionHandler:
                 self._discarding = True
                 await self.send_error(*refusal)  # logged by ops.auth (once a window if limited)
 
+    def _check_language(self, language: object) -> None:
+        """Refuse a language the model does not speak (and this utterance with it)."""
+        problem = "" if isinstance(language, str) else f"language {language!r} is not a text"
+        if not problem:
+            try:
+                check_language(str(language), self.service.model_info)
+            except ConfigError as error:
+                problem = str(error)
+        if problem:
+            self._request = None
+            self._refused_request = True
+            raise ClientError("unsupported-language", problem)
+
     async def _on_start(self, event: Event) -> None:
         self._drop_utterance("a new audio-start replaced an unfinished utterance")
         self._discarding = True
+        if self._refused_request:
+            self._refused_request = False
+            return  # already answered at `transcribe`
         if self.service.settings.require_token and not self._authorized:
             if self._request is not None:
                 return  # already answered at `transcribe`
@@ -189,22 +281,37 @@ class ConnectionHandler:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _on_chunk(self, event: Event) -> None:
+    async def _on_chunk(self, event: Event) -> None:
         if self._discarding:
             return
         utterance = self._utterance
         if utterance is None:
             self._discarding = True
             raise ClientError("no-audio-start", "audio-chunk before audio-start")
-        utterance.add(event.payload or b"")
+        pcm = event.payload or b""
+        more = held_bytes(utterance.format, len(pcm), held_copies(utterance.engine.settings))
+        refusal = self.budget.refusal(utterance.held_bytes, more, self.name)
+        if refusal is not None:
+            self.stats.over_budget += 1
+            self._refuse_utterance(utterance, "memory-budget", refusal)
+        self.budget.reserve(more, self.name)
+        utterance.held_bytes += more
+        utterance.add(pcm)
         if utterance.too_long:
-            self._record(utterance.seconds, {}, 0.0, ok=False)
-            self._drop_utterance("")
-            self._discarding = True
-            raise ClientError(
+            self._refuse_utterance(
+                utterance,
                 "utterance-too-long",
                 f"the utterance is longer than the limit of {utterance.max_seconds:g} s",
             )
+        if utterance.pending_bytes > utterance.format.bytes_per_second * MAX_PENDING_SECONDS:
+            # Read no more from this client until its audio is converted (TCP holds the rest).
+            await utterance.wait_fed()
+
+    def _refuse_utterance(self, utterance: Utterance, code: str, message: str) -> None:
+        self._record(utterance.seconds, {}, 0.0, ok=False)
+        self._drop_utterance("")
+        self._discarding = True
+        raise ClientError(code, message)
 
     async def _on_stop(self) -> bool:
         if self._discarding:
@@ -215,26 +322,50 @@ class ConnectionHandler:
         utterance, self._utterance = self._utterance, None
         if utterance is None:
             raise ClientError("no-audio-start", "audio-stop before audio-start", close=True)
-        await self._finish(utterance)
-        return True
+        self._finishing = True
+        try:
+            answered = await self._finish(utterance)
+        except ClientError:
+            self._finishing = False
+            raise
+        # Not reset when cancelled: the server stopped before this transcript was ready.
+        self._finishing = False
+        return answered and not self.stopping
 
-    async def _finish(self, utterance: Utterance) -> None:
+    async def _finish(self, utterance: Utterance) -> bool:
+        """Transcribe and answer; False when the client has left meanwhile."""
         stopped = time.perf_counter()
         try:
-            finished = await utterance.finish()
+            # is_closing(): the connection is lost (a reset), not merely half-closed.
+            finished = await utterance.finish(abandoned=self.writer.is_closing)
+        except asyncio.CancelledError:
+            raise
+        except Abandoned:
+            self._record(utterance.seconds, {}, time.perf_counter() - stopped, ok=False)
+            self.stats.left_after_stop += 1
+            _LOGGER.debug("Client %s left before its transcript (not transcribed)", self.name)
+            return False
         except Exception:
             _LOGGER.exception("Client %s: transcription failed", self.name)
             self._record(utterance.seconds, {}, time.perf_counter() - stopped, ok=False)
             raise ClientError("transcription-failed", "the recognizer failed", close=True) from None
         finally:
+            self._release(utterance)
             await self._stop_forwarding()  # partials already queued go out first
-        for event in finished.events:
-            await self.write(event)
         result = finished.result
+        # Counted whether or not the client is still there to read it.
         self._record(result.audio_seconds, result.timings, time.perf_counter() - stopped, ok=True)
         _LOGGER.debug(
             "Client %s: %r (%.2f s audio)", self.name, finished.text, result.audio_seconds
         )
+        try:
+            for event in finished.events:
+                await self.write(event)
+        except ConnectionError:
+            self.stats.left_after_stop += 1
+            _LOGGER.debug("Client %s left before its transcript", self.name)
+            return False
+        return True
 
     async def _forward(self, outbox: asyncio.Queue[Event | None]) -> None:
         """Write an utterance's partial-transcript events until it says no more will come."""
@@ -260,12 +391,21 @@ class ConnectionHandler:
         if utterance is None:
             return
         utterance.cancel()
+        self._release(utterance)
         self._forwarding = None  # ends at the None that cancel() queued
         if reason:
             _LOGGER.info("Client %s: %s, audio dropped", self.name, reason)
 
+    def _release(self, utterance: Utterance) -> None:
+        held, utterance.held_bytes = utterance.held_bytes, 0
+        self.budget.release(held, self.name)
+
     async def write(self, event: Event) -> None:
         async with self._write_lock:
+            if self.writer.is_closing():
+                # asyncio's writelines() on a transport whose peer reset fails with an
+                # AttributeError (Python 3.13): the client has gone, say so plainly.
+                raise ConnectionResetError("the client has closed the connection")
             await async_write_event(event, self.writer)
 
     async def send_error(self, code: str, message: str) -> None:

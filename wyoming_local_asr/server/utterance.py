@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from wyoming.asr import Transcript, TranscriptChunk, TranscriptStart, TranscriptStop
@@ -35,6 +36,10 @@ _LOGGER = logging.getLogger(__name__)
 # once is denoised in pieces too, which bounds the temporary buffers (a few MB for a long
 # utterance in one piece) and lets other clients' work interleave.
 FEED_SECONDS = 0.5
+
+
+class Abandoned(Exception):
+    """The client left before its utterance's turn on the recognizer."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,8 @@ class Utterance:
         self.streaming = streaming
         self.language = language or self.engine.settings.language
         self.received_bytes = 0
+        # Audio memory reserved in the server's budget for this utterance (the handler's).
+        self.held_bytes = 0
         self._stream: PipelineStream = self.engine.pipeline.stream(fmt)
         self._unfed = bytearray()
         self._in_flight = 0  # bytes of the piece being fed on a worker thread
@@ -102,10 +109,20 @@ class Utterance:
         if self._feeding is None and not self._cancelled:
             self._feeding = asyncio.create_task(self._feed())
 
-    async def finish(self) -> Finished:
+    async def wait_fed(self) -> None:
+        """Until the audio received so far is through conversion and denoising."""
+        if self._feeding is not None:
+            # Shielded: a cancelled wait (the server stopping) leaves the piece to complete.
+            await asyncio.shield(self._feeding)
+
+    async def finish(self, abandoned: Callable[[], bool] = lambda: False) -> Finished:
         """The final transcript on all the audio (the pipeline runs on a worker thread), and
         the events that end the utterance: for a streaming client the rest of the text as a
-        `transcript-chunk`, then `transcript` and `transcript-stop`; else `transcript`."""
+        `transcript-chunk`, then `transcript` and `transcript-stop`; else `transcript`.
+
+        `abandoned` is asked on the worker thread when the recognizer's turn comes: True (the
+        client has gone) skips the work with `Abandoned`, so clients that send audio and
+        reset do not hold up the others' transcripts."""
         try:
             if self._feeding is not None:
                 # Shielded: if this wait is cancelled, the piece on its thread still completes.
@@ -114,7 +131,15 @@ class Utterance:
                 self._stream.close()
                 raise self._feed_error
             pcm, self._unfed = bytes(self._unfed), bytearray()
-            result = await self.service.run_blocking(self._stream.finish, pcm)
+            stream = self._stream
+
+            def recognize() -> PipelineResult:
+                if abandoned():
+                    stream.close()
+                    raise Abandoned
+                return stream.finish(pcm)
+
+            result = await self.service.run_blocking(recognize)
         finally:
             self._final_started = True  # no partial is queued after this
             self.outbox.put_nowait(None)

@@ -34,29 +34,62 @@ class ProtocolError(Exception):
 
 
 async def read_event(
-    reader: asyncio.StreamReader, max_bytes: int = MAX_EVENT_BYTES
+    reader: asyncio.StreamReader,
+    max_bytes: int = MAX_EVENT_BYTES,
+    *,
+    frame_timeout: float | None = None,
+    idle_timeout: float | None = None,
 ) -> Event | None:
-    """The next event; None at the end of the stream. Raises ProtocolError."""
+    """The next event; None at the end of the stream. Raises ProtocolError.
+
+    `idle_timeout`: seconds to wait for the first byte of the next event; `frame_timeout`:
+    seconds the rest of the event (header line, data, payload) may take once it has begun.
+    None waits for ever."""
     while True:
         try:
-            line = await reader.readline()
-        except ValueError:  # the line is over the reader's limit
+            async with asyncio.timeout(idle_timeout):
+                first = await reader.read(1)
+        except TimeoutError:
             raise ProtocolError(
-                "header-too-long", "the event header line is too long", fatal=True
+                "idle-timeout", f"no event for {idle_timeout:g} s, closing", fatal=True
             ) from None
-        if not line or not line.endswith(b"\n"):
+        if not first:
             return None
-        if line.strip():
-            break
+        try:
+            async with asyncio.timeout(frame_timeout):
+                event = await _read_rest(reader, first, max_bytes)
+        except TimeoutError:
+            raise ProtocolError(
+                "event-timeout",
+                f"the event did not complete within {frame_timeout:g} s",
+                fatal=True,
+            ) from None
+        except asyncio.IncompleteReadError:
+            raise ProtocolError(
+                "truncated-event", "the stream ended in the middle of an event", fatal=True
+            ) from None
+        if event is not None:
+            return event
+
+
+async def _read_rest(reader: asyncio.StreamReader, first: bytes, max_bytes: int) -> Event | None:
+    """The event whose first byte is `first`; None for a blank line."""
+    try:
+        line = first + await reader.readline()
+    except ValueError:  # the line is over the reader's limit
+        raise ProtocolError(
+            "header-too-long", "the event header line is too long", fatal=True
+        ) from None
+    if not line.endswith(b"\n"):
+        raise asyncio.IncompleteReadError(line, None)
+    if not line.strip():
+        return None
 
     header = _parse_header(line)
     data_length = _length(header, "data_length", max_bytes)
     payload_length = _length(header, "payload_length", max_bytes)
-    try:
-        data_bytes = await reader.readexactly(data_length) if data_length else b""
-        payload = await reader.readexactly(payload_length) if payload_length else None
-    except asyncio.IncompleteReadError:
-        return None
+    data_bytes = await reader.readexactly(data_length) if data_length else b""
+    payload = await reader.readexactly(payload_length) if payload_length else None
 
     if not isinstance(header, dict):
         raise ProtocolError(
@@ -76,7 +109,7 @@ async def read_event(
 def _parse_header(line: bytes) -> Any:
     try:
         return json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply
         raise ProtocolError(
             "malformed-header", "the event header line is not valid JSON", fatal=False
         ) from None
@@ -100,7 +133,7 @@ def _length(header: Any, key: str, max_bytes: int) -> int:
 def _parse_data(data_bytes: bytes, event_type: str) -> dict[str, Any]:
     try:
         data = json.loads(data_bytes)
-    except ValueError:
+    except (ValueError, RecursionError):
         data = None
     if not isinstance(data, dict):
         raise ProtocolError(

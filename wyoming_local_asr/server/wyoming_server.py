@@ -6,14 +6,23 @@ import asyncio
 import contextlib
 import logging
 import ssl
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
+from wyoming.error import Error
+from wyoming.event import async_write_event
+
 from ..asr_service import AsrService
+from .audio_budget import AudioBudget
 from .handler import ConnectionHandler, ConnectionPolicy
+from .limits import ConnectionLimits, LogOncePerInterval
 from .wire import MAX_HEADER_BYTES
 
 _LOGGER = logging.getLogger(__name__)
+# A connection without an event for this long may be closed for a new one at the total limit.
+EVICT_IDLE_SECONDS = 0.1
 
 
 class WyomingServer:
@@ -29,7 +38,26 @@ class WyomingServer:
     ) -> None:
         self.service = service
         self.uri = uri
-        self.policy = policy or ConnectionPolicy()
+        settings = service.settings
+        policy = policy or ConnectionPolicy()
+        if policy.budget is None:  # one budget for every connection of this server
+            policy = replace(
+                policy,
+                budget=AudioBudget(
+                    total_mb=settings.max_audio_mb,
+                    per_utterance_mb=settings.max_connection_audio_mb,
+                ),
+            )
+        self.policy = policy
+        self.stats = policy.stats
+        assert policy.budget is not None
+        self.budget: AudioBudget = policy.budget
+        self.limits = ConnectionLimits(
+            total=settings.max_connections, per_address=settings.max_connections_per_address
+        )
+        self._over_limit_log = LogOncePerInterval(_LOGGER)
+        self._out_of_descriptors_log = LogOncePerInterval(_LOGGER)
+        self._previous_exception_handler: Any = None
         self.ssl_context = ssl_context
         self._server: asyncio.Server | None = None
         self._unix_path: Path | None = None
@@ -67,19 +95,22 @@ class WyomingServer:
             )
         else:
             raise ValueError(f"cannot listen on {self.uri!r}: use tcp://HOST:PORT or unix://PATH")
+        self._watch_accept_errors()
         self.service.wyoming_port = self.port
         where = str(self._unix_path) if self._unix_path else f"{parsed.hostname}:{self.port}"
         _LOGGER.info("Wyoming server on %s%s", where, " (TLS)" if self.ssl_context else "")
 
-    async def stop(self, grace_seconds: float = 5.0) -> None:
-        """Stop accepting clients, let utterances in flight finish for a moment, then close."""
+    async def stop(self, grace_seconds: float | None = None) -> None:
+        """Stop accepting clients; utterances whose audio is complete may finish within the
+        grace period (`--shutdown-grace`), every other gets `server-stopping`; then close."""
+        grace = self.service.settings.shutdown_grace if grace_seconds is None else grace_seconds
         if self._server is not None:
             self._server.close()
         for handler in list(self._handlers.values()):
-            handler.reader.feed_eof()
+            handler.request_stop()
         tasks = list(self._handlers)
         if tasks:
-            _done, pending = await asyncio.wait(tasks, timeout=grace_seconds)
+            _done, pending = await asyncio.wait(tasks, timeout=grace)
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
@@ -89,9 +120,62 @@ class WyomingServer:
             self._server = None
         if self._unix_path is not None:
             self._unix_path.unlink(missing_ok=True)
+        asyncio.get_running_loop().set_exception_handler(self._previous_exception_handler)
+
+    def _watch_accept_errors(self) -> None:
+        """Out of descriptors, asyncio's accept loop pauses for a second and reports it through
+        the loop's exception handler each time: report it once per interval instead."""
+        loop = asyncio.get_running_loop()
+        self._previous_exception_handler = previous = loop.get_exception_handler()
+
+        def handle(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+            if context.get("message") == "socket.accept() out of system resource":
+                self._out_of_descriptors_log.warning(
+                    "Cannot accept connections: %s (accepting again each second)",
+                    context.get("exception"),
+                )
+            elif previous is not None:
+                previous(loop, context)
+            else:
+                loop.default_exception_handler(context)
+
+        loop.set_exception_handler(handle)
+
+    async def _evict_idlest(self) -> None:
+        """At the total limit, a new client takes the place of the connection idle longest
+        (if one has sent nothing for EVICT_IDLE_SECONDS): connections opened and left idle
+        by a flood from many addresses cannot lock out a client that talks."""
+        idle = max(self._handlers.values(), key=ConnectionHandler.idle_for, default=None)
+        if idle is None or idle.idle_for() < EVICT_IDLE_SECONDS:
+            return
+        task = idle.evict()
+        self.stats.evicted += 1
+        if task is not None:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(2.0):
+                    await asyncio.wait([task])
+
+    async def _refuse(self, writer: asyncio.StreamWriter, reason: str) -> None:
+        """One `error` event to a client over a connection limit, then close."""
+        self.stats.refused_over_limit += 1
+        self._over_limit_log.warning("Refused a client: %s", reason)
+        with contextlib.suppress(ConnectionError, TimeoutError):
+            async with asyncio.timeout(1.0):
+                await async_write_event(
+                    Error(text=reason, code="too-many-connections").event(), writer
+                )
+        writer.close()
 
     async def _on_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.stats.accepted += 1
         handler = ConnectionHandler(self.service, reader, writer, self.policy)
+        address = handler.peer or "local"
+        if self.limits.full and self.limits.has_room(address):
+            await self._evict_idlest()
+        refusal = self.limits.acquire(address)
+        if refusal is not None:
+            await self._refuse(writer, refusal)
+            return
         task = asyncio.current_task()
         assert task is not None
         self._handlers[task] = handler
@@ -101,3 +185,4 @@ class WyomingServer:
             _LOGGER.exception("Client %s: unexpected error", handler.name)
         finally:
             self._handlers.pop(task, None)
+            self.limits.release(address)
