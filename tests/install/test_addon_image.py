@@ -192,3 +192,29 @@ def test_a_missing_model_stops_the_addon_with_one_line(image: str, tmp_path: Pat
     )
     assert result.returncode == 1
     assert "No model 'no-such-model': put it in /addon_configs/" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("service_exit", "signal", "container_exit", "halted"),
+    [
+        (256, 15, "143", True),  # stopped by SIGTERM: exit 128 + 15 and halt
+        (256, 9, "137", False),  # killed otherwise: s6 may restart it
+        (1, 0, "1", True),  # failed: keep its code and halt
+        (0, 0, "0", False),  # a clean exit: nothing to do
+    ],
+)
+def test_the_finish_script_records_the_exit_code_and_halts(
+    image: str, service_exit: int, signal: int, container_exit: str, halted: bool
+) -> None:
+    # s6-overlay's exit code file and halt command, as its init leaves them for `finish`.
+    script = (
+        "mkdir -p /run/s6-linux-init-container-results /run/s6/basedir/bin"
+        " && echo 0 > /run/s6-linux-init-container-results/exitcode"
+        " && printf '#!/bin/sh\\necho halted\\n' > /run/s6/basedir/bin/halt"
+        " && chmod +x /run/s6/basedir/bin/halt"
+        f" && /etc/s6-overlay/s6-rc.d/local-asr/finish {service_exit} {signal}"
+        "; echo exit=$(cat /run/s6-linux-init-container-results/exitcode)"
+    )
+    output = _podman("run", "--rm", image, "bash", "-c", script)
+    assert f"exit={container_exit}" in output, output
+    assert ("halted" in output) == halted, output
