@@ -11,6 +11,7 @@ import json
 import os
 import re
 import subprocess
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,6 +40,7 @@ OPTIONS = {
     "device": "auto",
     "partial_interval": 1.0,
     "operations_api": True,
+    "new_admin_token": False,
     "require_token": False,
     "zeroconf": False,
     # No Home Assistant behind a Supervisor here.
@@ -176,6 +178,16 @@ def test_the_addon_serves_transcribes_and_keeps_its_state_in_data(
     assert second.ops_get("/api/info", token)["server_id"] == server_id
     assert second.ops_get("/api/token", token)["role"] == "admin"
     assert not TOKEN_LINE.findall(second.logs()), second.logs()
+
+    # A lost token: `new_admin_token` revokes it and logs a new one.
+    second.remove()
+    (data_dir / "options.json").write_text(json.dumps({**OPTIONS, "new_admin_token": True}))
+    third = start(data_dir)
+    (new_token,) = TOKEN_LINE.findall(third.logs())
+    assert third.ops_get("/api/token", new_token)["role"] == "admin"
+    with pytest.raises(urllib.error.HTTPError) as rejected:
+        third.ops_get("/api/token", token)
+    assert rejected.value.code == 401
 
 
 def test_a_missing_model_stops_the_addon_with_one_line(image: str, tmp_path: Path) -> None:
