@@ -8,24 +8,20 @@ of s6-overlay's init."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import urllib.error
-import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from podman_helpers import Container, addon_image_script, inspect_image, podman, podman_env
 from wyoming_probe import transcribe, wait_for_info
 
 from wyoming_local_asr.evaluation.normalize import normalize
-from wyoming_local_asr.evaluation.server_bench import free_port
 
-ROOT = Path(__file__).parents[2]
-ADDON_IMAGE = ROOT / "scripts" / "addon-image"
 GOFORWARD = Path("/usr/share/pocketsphinx/test/data/goforward.raw")
-CNI_LEASES = Path("/var/lib/cni/networks/podman")
 RUN_SCRIPT = "/etc/s6-overlay/s6-rc.d/local-asr/run"
 TOKEN_LINE = re.compile(r"Admin token for the local_asr integration \(shown only now\): (\S+)")
 pytestmark = pytest.mark.slow
@@ -49,89 +45,17 @@ OPTIONS = {
 }
 
 
-def _podman_env() -> dict[str, str]:
-    """CONTAINERS_CONF and CONTAINERS_STORAGE_CONF as scripts/addon-image sets them."""
-    printed = subprocess.run(
-        ["bash", "-c", f'ADDON_IMAGE_ENV_ONLY=1 source "{ADDON_IMAGE}" && env -0'],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    env = dict(item.split("=", 1) for item in printed.split("\0") if "=" in item)
-    return {**os.environ, **{k: v for k, v in env.items() if k.startswith("CONTAINERS_")}}
-
-
-def _podman(*args: str, check: bool = True, timeout: float = 120) -> str:
-    result = subprocess.run(
-        ["podman", *args],
-        env=_podman_env(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    if check and result.returncode != 0:
-        raise AssertionError(f"podman {' '.join(args)}: {result.stderr}")
-    return result.stdout
-
-
 @pytest.fixture(scope="module")
 def image() -> str:
-    if os.geteuid() != 0:
-        pytest.skip("building the add-on image needs root (apt-get, debootstrap, podman)")
-    result = subprocess.run(
-        [str(ADDON_IMAGE), "amd64"], capture_output=True, text=True, timeout=1800, check=False
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    print(result.stderr.strip().splitlines()[-1])  # build time and size
-    return result.stdout.strip().splitlines()[-1]
-
-
-class AddonContainer:
-    """One container of the image, with /data from the host; removed by id."""
-
-    def __init__(self, image: str, data_dir: Path) -> None:
-        self.wyoming_port = free_port()
-        self.ops_port = free_port()
-        self.id = _podman(
-            "run", "--detach",
-            "-p", f"127.0.0.1:{self.wyoming_port}:10300",
-            "-p", f"127.0.0.1:{self.ops_port}:10301",
-            "-v", f"{data_dir}:/data",
-            image, RUN_SCRIPT,
-        ).strip()  # fmt: skip
-
-    def running(self) -> bool:
-        state = _podman("inspect", "--format", "{{.State.Running}}", self.id, check=False)
-        return state.strip() == "true"
-
-    def logs(self) -> str:
-        return _podman("logs", self.id, check=False)
-
-    def ops_get(self, path: str, token: str) -> dict[str, object]:
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{self.ops_port}{path}",
-            headers={"Authorization": f"Bearer {token}"},
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            document = json.load(response)
-        assert isinstance(document, dict)
-        return document
-
-    def remove(self) -> None:
-        _podman("rm", "--force", "--time", "10", self.id, check=False)
-        # podman's CNI plugin can leave this container's address reserved on these machines.
-        for lease in CNI_LEASES.glob("*"):
-            if lease.is_file() and lease.read_text(errors="replace").startswith(self.id):
-                lease.unlink()
+    return addon_image_script("amd64")
 
 
 @pytest.fixture
-def start(image: str) -> Iterator[type[AddonContainer]]:
-    started: list[AddonContainer] = []
+def start(image: str) -> Iterator[Callable[[Path], Container]]:
+    started: list[Container] = []
 
-    def make(data_dir: Path) -> AddonContainer:
-        container = AddonContainer(image, data_dir)
+    def make(data_dir: Path) -> Container:
+        container = Container("-v", f"{data_dir}:/data", image, RUN_SCRIPT)
         started.append(container)
         try:
             wait_for_info(container.wyoming_port, seconds=120, alive=container.running)
@@ -140,13 +64,13 @@ def start(image: str) -> Iterator[type[AddonContainer]]:
             raise
         return container
 
-    yield make  # type: ignore[misc]
+    yield make
     for container in started:
         container.remove()
 
 
 def test_the_image_carries_the_addon_labels_and_its_healthcheck(image: str) -> None:
-    (inspected,) = json.loads(_podman("image", "inspect", image))
+    inspected: dict[str, Any] = inspect_image(image)
     assert inspected["Labels"]["io.hass.type"] == "app"
     assert inspected["Labels"]["io.hass.arch"] == "amd64"
     # Kept because the image is built with --format docker (OCI drops HEALTHCHECK).
@@ -154,14 +78,14 @@ def test_the_image_carries_the_addon_labels_and_its_healthcheck(image: str) -> N
 
 
 def test_the_addon_serves_transcribes_and_keeps_its_state_in_data(
-    start: type[AddonContainer], tmp_path: Path
+    start: Callable[[Path], Container], tmp_path: Path
 ) -> None:
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     (data_dir / "options.json").write_text(json.dumps(OPTIONS))
     first = start(data_dir)
 
-    assert _podman("healthcheck", "run", first.id, check=False, timeout=30) == ""
+    assert first.healthy()
     assert normalize(transcribe(first.wyoming_port, GOFORWARD.read_bytes())) == normalize(
         "go forward ten meters"
     )
@@ -196,7 +120,7 @@ def test_a_missing_model_stops_the_addon_with_one_line(image: str, tmp_path: Pat
     (data_dir / "options.json").write_text(json.dumps({**OPTIONS, "model": "no-such-model"}))
     result = subprocess.run(
         ["podman", "run", "--rm", "-v", f"{data_dir}:/data", image, RUN_SCRIPT],
-        env=_podman_env(),
+        env=podman_env(),
         capture_output=True,
         text=True,
         timeout=120,
@@ -227,6 +151,6 @@ def test_the_finish_script_records_the_exit_code_and_halts(
         f" && /etc/s6-overlay/s6-rc.d/local-asr/finish {service_exit} {signal}"
         "; echo exit=$(cat /run/s6-linux-init-container-results/exitcode)"
     )
-    output = _podman("run", "--rm", image, "bash", "-c", script)
+    output = podman("run", "--rm", image, "bash", "-c", script)
     assert f"exit={container_exit}" in output, output
     assert ("halted" in output) == halted, output
