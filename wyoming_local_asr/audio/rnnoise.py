@@ -25,6 +25,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 ENV_LIBRARY = "LOCAL_ASR_RNNOISE_LIB"
+# The wheel whose librnnoise we load (amd64 and aarch64); scripts/bootstrap and the Dockerfiles
+# install the same one.
+PYRNNOISE_REQUIREMENT = "pyrnnoise==0.4.5"
 SAMPLE_RATE = 48_000
 FRAME_SIZE = 480
 # The output lags the input by two frames (20 ms), measured by cross-correlation on speech.
@@ -65,7 +68,7 @@ def find_library() -> Path:
     if system:
         return Path(system)
     raise RNNoiseUnavailableError(
-        "librnnoise not found: install it with `pip install --no-deps pyrnnoise`, "
+        f"librnnoise not found: install it with `pip install --no-deps {PYRNNOISE_REQUIREMENT}`, "
         f"set {ENV_LIBRARY} to the library's path, or run with --no-denoise"
     )
 

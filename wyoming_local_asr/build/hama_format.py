@@ -122,9 +122,7 @@ def packaged_asr_path() -> Path:
     try:
         asset = resources.files("hama.assets").joinpath("asr_waveform.hama")
     except ModuleNotFoundError as err:
-        raise ModelError(
-            "the `hama` package is not installed; install wyoming-local-asr[build]"
-        ) from err
+        raise ModelError("the `hama` package is not installed: run `pip install hama`") from err
     path = Path(str(asset))
     if not path.is_file():
         raise ModelError(f"hama's acoustic model is missing at {path}")

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from ..app import StartupError, run_server
+from ..audio.rnnoise import RNNoiseUnavailableError
 from ..config import ConfigError
 from ..memory import limit_malloc_arenas
 from .options import add_settings_arguments, settings_from_args
@@ -32,10 +33,20 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def build_default_model(data_dir: Path) -> Path:
-    """The build wing, imported only when the default model must be built (first start)."""
-    from ..build.default_model import ensure_default_model
+    """The build wing, imported only when the default model must be built (first start).
 
-    return ensure_default_model(data_dir)
+    A package the build needs that is missing (an install made with `--no-deps`, a package
+    removed by hand) is one line naming the command that installs it, not a traceback."""
+    try:
+        from ..build.default_model import ensure_default_model
+
+        return ensure_default_model(data_dir)
+    except ModuleNotFoundError as error:
+        package = (error.name or "").partition(".")[0] or "wyoming-local-asr"
+        raise StartupError(
+            f"building the default model needs the `{package}` package, which is not "
+            f"installed: run `pip install {package}`"
+        ) from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,6 +61,9 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     except StartupError as error:
         print(f"wyoming-local-asr: error: {error}", file=sys.stderr)
+        return EXIT_STARTUP
+    except RNNoiseUnavailableError as error:
+        print(f"wyoming-local-asr: error: --denoise: {error}", file=sys.stderr)
         return EXIT_STARTUP
     except KeyboardInterrupt:
         pass
