@@ -32,8 +32,8 @@ from .protocols import Decoded
 # right, natural requests never turned into commands, decoding time beside the open search;
 # docs/benchmarks.md).
 CLOSED_BEAM = 64
-CLOSED_TOP_K = 10
-CLOSED_MIN_TOKEN_LOGPROB = -7.0
+CLOSED_TOP_K = 16
+CLOSED_MIN_TOKEN_LOGPROB = -10.0
 CLOSED_BLANK_SKIP = 0.99
 # The closed search gives up once its best hypothesis is this many nats behind the open
 # search's best at the same frame.
