@@ -35,6 +35,17 @@ def test_scenario(default_model_dir: Path, scenario: stress.Scenario) -> None:
     attack = result["attack"]
     if scenario.name == "slowloris":
         assert attack["closed_within_bound"] == attack["clients"]
+    if scenario.name == "token flood on both ports":
+        refused = {k: v for k, v in attack.items() if k.startswith(("wyoming ", "api "))}
+        assert sum(refused.values()) == attack["attempts"], attack  # every attempt answered
+        assert set(refused) <= {
+            "wyoming unauthorized",
+            "wyoming too-many-auth-failures",
+            "api 401",
+            "api 429",
+        }, attack
+        assert attack.get("wyoming too-many-auth-failures", 0) > 0, attack  # the limit holds
+        assert attack.get("api 429", 0) > 0, attack
     if scenario.name == "descriptor exhaustion":
         assert attack["health_failed"] == 0
         assert attack["errors_received"] > 0

@@ -9,8 +9,7 @@ of well-formed clients, the good client's median latency during the attack again
 and the server's RSS before, at its peak (sampled every 50 ms) and after the attackers left.
 
 `LONG` is the report's size (`wyoming-local-asr stress`, in `docs/reliability.md`); `SHORT` runs
-in CI (`tests/evaluation/test_stress.py`). Token floods belong to the token checks: a scenario
-can be added to `SCENARIOS` the same way.
+in CI (`tests/evaluation/test_stress.py`).
 """
 
 from __future__ import annotations
@@ -69,7 +68,12 @@ def rss_mb(pid: str) -> float:
 
 
 async def _run_attack(scenario: Scenario, ctx: Context) -> dict[str, Any]:
-    good = clients.GoodClient(ctx.server.port, ctx.clips, expected=GOOD_EXPECTED)
+    good = clients.GoodClient(
+        ctx.server.port,
+        ctx.clips,
+        expected=GOOD_EXPECTED,
+        token=ctx.token if scenario.requires_token else None,
+    )
     baseline = await good.baseline(rounds=2)
     rss_before = rss_mb(str(ctx.server.process.pid))
     sampler = RssSampler(ctx.server.process.pid)
@@ -118,6 +122,7 @@ def run_scenario(scenario: Scenario, model_dir: Path, size: Size) -> dict[str, A
             extra=(
                 *SERVER_ARGS,
                 *scenario.args,
+                *(("--require-token",) if scenario.requires_token else ()),
                 "--data-dir",
                 data_dir,
                 "--ops-port",

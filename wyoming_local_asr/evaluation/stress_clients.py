@@ -10,6 +10,7 @@ import contextlib
 import socket
 import struct
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,13 +50,17 @@ async def transcribe(
     pcm: bytes,
     address: str = "127.0.0.1",
     on_stop: Callable[[], None] | None = None,
+    token: str | None = None,
 ) -> tuple[str, float]:
     """One utterance as Home Assistant sends it; the text and the seconds from audio-stop.
     With `on_stop`: the server has read all the audio (a `ping` answered) before `audio-stop`
     is sent, and `on_stop` is called then."""
     reader, writer = await connect(port, address)
     try:
-        writer.write(frame(Event("transcribe", {"language": "en"})))
+        request: dict[str, Any] = {"language": "en"}
+        if token is not None:
+            request["context"] = {"token": token}
+        writer.write(frame(Event("transcribe", request)))
         writer.write(frame(Event("audio-start", FMT)))
         for offset in range(0, len(pcm), CHUNK_BYTES):
             writer.write(frame(Event("audio-chunk", FMT, pcm[offset : offset + CHUNK_BYTES])))
@@ -92,12 +97,13 @@ class GoodClient:
     wrong: int = 0
     lost: int = 0
     failures: list[str] = field(default_factory=list)
+    token: str | None = None  # sent in `transcribe` (servers with --require-token)
 
     async def baseline(self, rounds: int) -> list[float]:
         latencies = []
         for _ in range(rounds):
             for clip in self.clips:
-                text, latency = await transcribe(self.port, pcm16(clip))
+                text, latency = await transcribe(self.port, pcm16(clip), token=self.token)
                 self.expected.setdefault(clip.name, text)
                 latencies.append(latency)
         return latencies
@@ -108,7 +114,7 @@ class GoodClient:
                 return
             clip = self.clips[index % len(self.clips)]
             try:
-                text, latency = await transcribe(self.port, pcm16(clip))
+                text, latency = await transcribe(self.port, pcm16(clip), token=self.token)
             except (OSError, RuntimeError, TimeoutError) as error:
                 self.lost += 1
                 self.failures.append(f"{clip.name}: {error}")
@@ -311,3 +317,50 @@ async def connection_flood(port: int, *, count: int, hold: float) -> dict[str, A
                 errors += event is not None and event.type == "error"
         writer.close()
     return {"connections": count, "errors_received": errors, "connect_failed": failed}
+
+
+async def token_flood(
+    wyoming_port: int, ops_port: int, *, attempts: int, addresses: int, within: float
+) -> dict[str, Any]:
+    """Wrong tokens, half in Wyoming `transcribe` events and half on the operations API, from
+    `addresses` client addresses, eight at a time; what came back, and attempts that hung."""
+    outcomes: Counter[str] = Counter()
+    gate = asyncio.Semaphore(8)
+
+    async def wyoming(index: int) -> None:
+        reader, writer = await connect(wyoming_port, attacker_address(index % addresses))
+        try:
+            request = {"language": "en", "context": {"token": f"wrong-{index}"}}
+            writer.write(frame(Event("transcribe", request)))
+            writer.write(frame(Event("audio-start", FMT)))
+            writer.write(frame(Event("audio-stop")))
+            await writer.drain()
+            event = await async_read_event(reader)
+            outcomes[f"wyoming {event.data.get('code') if event else 'closed'}"] += 1
+        finally:
+            writer.close()
+
+    async def api(index: int) -> None:
+        reader, writer = await connect(ops_port, attacker_address(index % addresses))
+        try:
+            writer.write(
+                b"GET /api/info HTTP/1.0\r\nHost: 127.0.0.1\r\n"
+                b"Authorization: Bearer wrong-" + str(index).encode() + b"\r\n\r\n"
+            )
+            status = (await reader.readline()).split(b" ")
+            outcomes[f"api {status[1].decode() if len(status) > 1 else 'closed'}"] += 1
+        finally:
+            writer.close()
+
+    async def one(index: int) -> None:
+        async with gate:
+            try:
+                async with asyncio.timeout(within):
+                    await (wyoming if index % 2 == 0 else api)(index)
+            except TimeoutError:
+                outcomes["hangs"] += 1
+            except OSError:
+                outcomes["connection failed"] += 1
+
+    await asyncio.gather(*(one(i) for i in range(attempts)))
+    return {"attempts": attempts, "addresses": addresses, **dict(sorted(outcomes.items()))}

@@ -37,10 +37,11 @@ class Size:
     reloads: int
     sigterm_clients: int
     good_clips: int
+    token_flood: int
 
 
-LONG = Size(6000, 50, 500, 20, 40, 29.0, 3, 400, 160, 8, 8, 6)
-SHORT = Size(400, 6, 40, 4, 8, 5.0, 2, 120, 128, 2, 3, 2)
+LONG = Size(6000, 50, 500, 20, 40, 29.0, 3, 400, 160, 8, 8, 6, 2000)
+SHORT = Size(400, 6, 40, 4, 8, 5.0, 2, 120, 128, 2, 3, 2, 200)
 
 
 @dataclass
@@ -148,6 +149,17 @@ async def _descriptors(ctx: Context) -> dict[str, Any]:
     }
 
 
+async def _token_flood(ctx: Context) -> dict[str, Any]:
+    """Wrong tokens on both ports, 40 from each address, while the good client (with its
+    valid token) transcribes: each attempt is refused, most of them unverified once an address
+    has spent its failures."""
+    attempts = ctx.size.token_flood
+    result = await clients.token_flood(
+        ctx.server.port, ctx.ops_port, attempts=attempts, addresses=attempts // 40, within=30
+    )
+    return {**result, "hangs": result.get("hangs", 0)}
+
+
 async def _reload(ctx: Context) -> dict[str, Any]:
     statuses = []
     for _ in range(ctx.size.reloads):
@@ -213,6 +225,7 @@ class Scenario:
     args: tuple[str, ...] = ()
     nofile: bool = False
     good_client: bool = True  # the good client transcribes during the attack
+    requires_token: bool = False  # the server runs with --require-token
     exits: bool = False  # the attack stops the server
 
 
@@ -223,6 +236,7 @@ SCENARIOS = (
     Scenario("slowloris", _slowloris),
     Scenario("parked utterances", _parked),
     Scenario("descriptor exhaustion", _descriptors, nofile=True),
+    Scenario("token flood on both ports", _token_flood, requires_token=True),
     Scenario("model reload under load", _reload),
     Scenario(
         "SIGTERM under load",
