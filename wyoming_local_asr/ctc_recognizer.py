@@ -44,6 +44,7 @@ class CtcRecognizer:
             attribution_name=card.attribution_name,
             attribution_url=card.attribution_url,
             license=card.license,
+            execution_provider=acoustic_model.providers[0],
         )
 
     @property

@@ -22,6 +22,9 @@ class ModelInfo:
     attribution_name: str
     attribution_url: str
     license: str
+    # Where the acoustic model runs: onnxruntime's execution provider chosen at load
+    # ("CPUExecutionProvider", "CUDAExecutionProvider", "TensorrtExecutionProvider"); "" if none.
+    execution_provider: str = ""
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ def test_default_model_recognizes_words_and_reports_stages(default_model_dir: Pa
     assert noisy_score is not None and noisy_score < result.score
     assert recognizer.info.license == "Apache-2.0"
     assert "en" in recognizer.info.languages
+    assert recognizer.info.execution_provider == "CPUExecutionProvider"  # no GPU here
 
 
 def test_concurrent_transcriptions_agree(default_model_dir: Path) -> None:

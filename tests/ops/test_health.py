@@ -11,7 +11,16 @@ from wyoming_local_asr.ops.metrics import Metrics
 from wyoming_local_asr.ops.system import SystemStatus
 from wyoming_local_asr.recognizer import ModelInfo
 
-MODEL = ModelInfo("test-model", "1.2", "a model", ["en"], "someone", "https://example.org", "MIT")
+MODEL = ModelInfo(
+    "test-model",
+    "1.2",
+    "a model",
+    ["en"],
+    "someone",
+    "https://example.org",
+    "MIT",
+    "CUDAExecutionProvider",
+)
 COOL = SystemStatus(55.0, None, 250.0, 300.0, 0.5)
 
 
@@ -26,7 +35,11 @@ def test_report_shape_and_values() -> None:
     report = health_report(MODEL, fast_metrics().snapshot(), COOL, Thresholds())
     assert report["status"] == "ok"
     assert report["warnings"] == []
-    assert report["model"] == {"name": "test-model", "version": "1.2"}
+    assert report["model"] == {
+        "name": "test-model",
+        "version": "1.2",
+        "execution_provider": "CUDAExecutionProvider",
+    }
     assert report["version"] == __version__
     utterances = report["utterances"]
     assert utterances["total"] == 2

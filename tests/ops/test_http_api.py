@@ -141,7 +141,11 @@ async def test_health(api: Api) -> None:
         assert response.status == 200
         health = await response.json()
     assert health["status"] == "ok"
-    assert health["model"] == {"name": "hama-conformer-ctc-en", "version": "1"}
+    assert health["model"] == {
+        "name": "hama-conformer-ctc-en",
+        "version": "1",
+        "execution_provider": "",
+    }
     assert health["version"] == __version__
     assert health["uptime_s"] >= 0
     assert health["utterances"]["total"] == 2

@@ -152,6 +152,7 @@ async def test_health_and_metrics_match_what_was_sent(server: ServerProcess) -> 
     for stage in ("convert", "denoise", "vad", "model", "decode"):
         assert utterances["stage_seconds"][stage] > 0, stage
     assert health["model"]["name"]
+    assert health["model"]["execution_provider"] == "CPUExecutionProvider"
     assert health["system"]["memory_rss_mb"] > 50
     assert health["status"] in ("ok", "warning")
 

@@ -42,3 +42,11 @@ def test_default_is_the_servers_default() -> None:
     assert data["prefers_noise_reduction_enabled"] is False
     assert data["prefers_auto_gain_enabled"] is False
     assert data["requires_external_vad"] is True
+
+
+def test_info_says_where_the_model_runs() -> None:
+    model = Info.from_event(info_event(MODEL)).asr[0].models[0]
+    assert model.description == "test"
+    cuda = ModelInfo(**{**MODEL.__dict__, "execution_provider": "CUDAExecutionProvider"})
+    described = Info.from_event(info_event(cuda)).asr[0].models[0].description
+    assert described == "test (runs on CUDAExecutionProvider)"

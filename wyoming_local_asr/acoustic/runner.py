@@ -93,6 +93,7 @@ class OnnxAcousticModel:
             check_file(self.model_dir, self.card, self.model_path.name)
         self.providers = select_providers(device, ort.get_available_providers())
         self.session = _open_session(self.model_path, self.providers, threads)
+        _LOGGER.info("%s (%s) runs on %s", self.card.name, self.model_path.name, self.providers[0])
         if self.model_path.name == INT8_FILE and self.providers[0] != CPU:
             _LOGGER.info("int8 graphs run their quantized MatMuls on the CPU; on a GPU prefer fp32")
         self.chunking = chunking or ChunkPolicy()

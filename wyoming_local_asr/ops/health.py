@@ -59,7 +59,13 @@ def health_report(
     found = warnings(metrics, system, thresholds)
     return {
         "status": "warning" if found else "ok",
-        "model": None if model is None else {"name": model.name, "version": model.version},
+        "model": None
+        if model is None
+        else {
+            "name": model.name,
+            "version": model.version,
+            "execution_provider": model.execution_provider,
+        },
         "version": __version__,
         "uptime_s": round(metrics.uptime_s, 3),
         "utterances": {

@@ -19,7 +19,12 @@ def asr_model(info: ModelInfo) -> AsrModel:
             name=f"{info.attribution_name} ({info.license})", url=info.attribution_url
         ),
         installed=True,
-        description=info.description,
+        # Wyoming's model has no field for it: where it runs goes with its description.
+        description=(
+            f"{info.description} (runs on {info.execution_provider})"
+            if info.execution_provider
+            else info.description
+        ),
         version=info.version,
         languages=list(info.languages),
     )
