@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from unittest.mock import patch
 
-from custom_components.local_asr.const import CONF_OPS_PORT, DOMAIN
+from custom_components.local_asr.const import CONF_OPS_PORT, DOMAIN, REQUEST_TIMEOUT
 from custom_components.local_asr.ops_client import (
     OpsAuthError,
     OpsClient,
@@ -83,6 +83,8 @@ class MockedServer:
     health_gate: asyncio.Event | None = None
     health_reads: int = 0
     vocabulary_puts: list[dict[str, Any]] = field(default_factory=list)
+    # The timeout (seconds) the client gave its last request, per path.
+    timeouts: dict[str, float] = field(default_factory=dict)
 
     def set_audio_processing(self, **fields: bool) -> None:
         """The `info` answer with these `AsrProgram` audio-processing fields."""
@@ -94,10 +96,16 @@ class MockedServer:
             raise OpsConnectionError("GET /api/health: Cannot connect to host")
 
     async def ops_request(
-        self, method: str, path: str, body: dict[str, Any] | None = None
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        *,
+        seconds: float = REQUEST_TIMEOUT,
     ) -> dict[str, Any]:
         """`OpsClient._request` (patched on the class with this bound method: no client)."""
         self._ops()
+        self.timeouts[path] = seconds
         if (method, path) == ("GET", "/api/info"):
             return copy.deepcopy(self.info)
         if (method, path) == ("GET", "/api/health"):

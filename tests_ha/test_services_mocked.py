@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from custom_components.local_asr.const import DOMAIN
+from custom_components.local_asr.const import DOMAIN, MODEL_RELOAD_TIMEOUT, REQUEST_TIMEOUT
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
@@ -32,6 +32,8 @@ async def test_reload_model_answers_the_model(hass: HomeAssistant, server: Mocke
         DOMAIN, "reload_model", {"config_entry_id": entry_id}, blocking=True, return_response=True
     )
     assert answer == {"model": "hama-conformer-ctc-en", "version": "1"}
+    # a model load takes seconds on a Pi: the reload is given longer than other requests
+    assert server.timeouts["/api/model/reload"] == MODEL_RELOAD_TIMEOUT > REQUEST_TIMEOUT
 
 
 async def test_forbidden_is_a_translated_error(hass: HomeAssistant, server: MockedServer) -> None:
