@@ -111,6 +111,7 @@ class ConnectionHandler:
         self.stopping = False
         self.evicted = False
         self.last_event_at = time.monotonic()
+        self.events_read = 0
         self._finishing = False
         self._task: asyncio.Task[Any] | None = None
 
@@ -121,11 +122,14 @@ class ConnectionHandler:
         if not self._finishing and self._task is not None:
             self._task.cancel()
 
+    @property
+    def busy(self) -> bool:
+        """An utterance is open or being transcribed (or the connection is not running yet)."""
+        return self._utterance is not None or self._finishing or self._task is None
+
     def idle_for(self) -> float:
         """Seconds since this client's last event, 0 while it has an utterance open."""
-        if self._utterance is not None or self._finishing or self._task is None:
-            return 0.0
-        return time.monotonic() - self.last_event_at
+        return 0.0 if self.busy else time.monotonic() - self.last_event_at
 
     def evict(self) -> asyncio.Task[Any] | None:
         """Close this idle connection to make room for a new one (the server is full)."""
@@ -192,6 +196,7 @@ class ConnectionHandler:
             if event is None:
                 return
             self.last_event_at = time.monotonic()
+            self.events_read += 1
             try:
                 if not await self._handle(event):
                     return

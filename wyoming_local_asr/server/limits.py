@@ -8,12 +8,15 @@ import logging
 import resource
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..config import RESERVED_DESCRIPTORS
 
 _LOGGER = logging.getLogger(__name__)
+# A connection that has talked and then sent nothing for this long may be closed for a new one
+# at the total limit (one that never talked may be closed at once: see `choose_eviction`).
+EVICT_IDLE_SECONDS = 0.1
 
 
 @dataclass
@@ -82,6 +85,53 @@ class ConnectionLimits:
         self._open[address] -= 1
         if self._open[address] <= 0:
             del self._open[address]
+
+    def hand_over(self, old: str, new: str) -> None:
+        """Give the place of a connection from `old` (being closed) to a new one from `new`
+        at once: no other newcomer can take it while the old one closes."""
+        self._open[old] -= 1
+        if self._open[old] <= 0:
+            del self._open[old]
+        self._open[new] += 1
+
+
+@dataclass(frozen=True)
+class Occupant:
+    """What the eviction policy knows of one open connection."""
+
+    address: str
+    # Seconds since its last event (since it connected, when it has sent none).
+    idle_seconds: float
+    silent: bool  # it has sent no event yet
+    busy: bool  # an utterance is open, or being transcribed
+
+
+def choose_eviction(
+    occupants: Sequence[Occupant], min_idle: float = EVICT_IDLE_SECONDS
+) -> int | None:
+    """Which connection a new client replaces when the server is at its total limit (the
+    index in `occupants`); None: no connection may go, the new client is refused.
+
+    - A connection with an utterance open or being transcribed is never closed.
+    - Candidates: connections that have sent no event yet (of any age: a working client
+      talks as soon as it connects, a flood does not), and connections that have talked but
+      sent nothing for `min_idle` (between two events of a working client the gap is
+      milliseconds).
+    - Among them, silent ones first, then those of the address holding the most connections,
+      then the one idle longest. A flood from many addresses, each holding a few fresh silent
+      connections, therefore makes room for a client that talks, and the connection of a
+      client that has just connected (from an address holding one) goes last.
+    """
+    held = Counter(o.address for o in occupants)
+    best: tuple[bool, int, float] | None = None
+    chosen: int | None = None
+    for index, o in enumerate(occupants):
+        if o.busy or not (o.silent or o.idle_seconds >= min_idle):
+            continue
+        key = (o.silent, held[o.address], o.idle_seconds)
+        if best is None or key > best:
+            best, chosen = key, index
+    return chosen
 
 
 class LogOncePerInterval:

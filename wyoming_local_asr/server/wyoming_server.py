@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import ssl
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -17,12 +18,10 @@ from wyoming.event import async_write_event
 from ..asr_service import AsrService
 from .audio_budget import AudioBudget
 from .handler import ConnectionHandler, ConnectionPolicy
-from .limits import ConnectionLimits, LogOncePerInterval
+from .limits import ConnectionLimits, LogOncePerInterval, Occupant, choose_eviction
 from .wire import MAX_HEADER_BYTES
 
 _LOGGER = logging.getLogger(__name__)
-# A connection without an event for this long may be closed for a new one at the total limit.
-EVICT_IDLE_SECONDS = 0.1
 
 
 class WyomingServer:
@@ -62,6 +61,8 @@ class WyomingServer:
         self._server: asyncio.Server | None = None
         self._unix_path: Path | None = None
         self._handlers: dict[asyncio.Task[None], ConnectionHandler] = {}
+        # Evicted connections whose place in `limits` was handed to a new client.
+        self._handed_over: set[ConnectionHandler] = set()
 
     @property
     def port(self) -> int | None:
@@ -141,19 +142,30 @@ class WyomingServer:
 
         loop.set_exception_handler(handle)
 
-    async def _evict_idlest(self) -> None:
-        """At the total limit, a new client takes the place of the connection idle longest
-        (if one has sent nothing for EVICT_IDLE_SECONDS): connections opened and left idle
-        by a flood from many addresses cannot lock out a client that talks."""
-        idle = max(self._handlers.values(), key=ConnectionHandler.idle_for, default=None)
-        if idle is None or idle.idle_for() < EVICT_IDLE_SECONDS:
-            return
-        task = idle.evict()
+    def _make_room(self, address: str) -> asyncio.Task[Any] | None:
+        """At the total limit: close the connection `choose_eviction` picks (it gets
+        `too-many-connections`) and give its place to the new client from `address` at once;
+        the closing connection's task, None when none may go."""
+        handlers = [h for h in self._handlers.values() if not h.evicted]
+        now = time.monotonic()
+        occupants = [
+            Occupant(
+                address=h.peer or "local",
+                idle_seconds=0.0 if h.busy else now - h.last_event_at,
+                silent=h.events_read == 0,
+                busy=h.busy,
+            )
+            for h in handlers
+        ]
+        index = choose_eviction(occupants)
+        if index is None:
+            return None
+        victim = handlers[index]
+        task = victim.evict()
         self.stats.evicted += 1
-        if task is not None:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(2.0):
-                    await asyncio.wait([task])
+        self.limits.hand_over(occupants[index].address, address)
+        self._handed_over.add(victim)
+        return task
 
     async def _refuse(self, writer: asyncio.StreamWriter, reason: str) -> None:
         """One `error` event to a client over a connection limit, then close."""
@@ -170,19 +182,28 @@ class WyomingServer:
         self.stats.accepted += 1
         handler = ConnectionHandler(self.service, reader, writer, self.policy)
         address = handler.peer or "local"
+        closing = None
         if self.limits.full and self.limits.has_room(address):
-            await self._evict_idlest()
-        refusal = self.limits.acquire(address)
-        if refusal is not None:
-            await self._refuse(writer, refusal)
-            return
+            closing = self._make_room(address)  # the place is this client's already
+        if closing is None:
+            refusal = self.limits.acquire(address)
+            if refusal is not None:
+                await self._refuse(writer, refusal)
+                return
         task = asyncio.current_task()
         assert task is not None
         self._handlers[task] = handler
         try:
+            if closing is not None:  # its descriptor is free before this client is served
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(2.0):
+                        await asyncio.wait([closing])
             await handler.run()
         except Exception:
             _LOGGER.exception("Client %s: unexpected error", handler.name)
         finally:
             self._handlers.pop(task, None)
-            self.limits.release(address)
+            if handler in self._handed_over:
+                self._handed_over.discard(handler)  # its place went to another client
+            else:
+                self.limits.release(address)
