@@ -29,6 +29,7 @@ from .vocabulary.builder import VocabularyBuilder
 from .vocabulary.home import HomeVocabulary
 from .vocabulary.pronunciations import PronunciationCache
 from .vocabulary.store import VocabularyStore
+from .worker_pool import Priority, WorkerPool
 
 _T = TypeVar("_T")
 
@@ -102,10 +103,8 @@ class AsrService:
         self._engine = build_engine(settings, recognizer)
         self._loader = loader
         self.workers = workers or default_workers()
-        self._executor = ThreadPoolExecutor(
-            max_workers=self.workers, thread_name_prefix="asr-worker"
-        )
-        self._busy = 0
+        # Finals before conversion work, clients that left dropped (worker_pool.py).
+        self._pool = WorkerPool(self.workers, name="asr-worker")
         self._swap_lock = asyncio.Lock()
         self.vocabulary = VocabularyBuilder(
             active=home or HomeVocabulary(),
@@ -133,19 +132,25 @@ class AsrService:
     @property
     def has_idle_worker(self) -> bool:
         """Whether optional work (a streaming partial) can run now without making others wait."""
-        return self._busy < self.workers
+        return self._pool.busy < self.workers
 
-    async def run_blocking(self, function: Callable[..., _T], *args: Any) -> _T:
-        """Run blocking work on the worker threads, never on the event loop."""
-        self._busy += 1
-        try:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._executor, function, *args)
-        finally:
-            self._busy -= 1
+    async def run_blocking(
+        self,
+        function: Callable[..., _T],
+        *args: Any,
+        priority: Priority | Callable[[], Priority] = Priority.FINAL,
+        order: float = 0.0,
+        dropped: Callable[[], bool] | None = None,
+    ) -> _T:
+        """Run blocking work on the worker threads, never on the event loop; the most urgent
+        first (`worker_pool.Priority`); `dropped` is asked when its turn comes (True: not run,
+        `Dropped` is raised)."""
+        return await self._pool.run(
+            function, *args, priority=priority, order=order, dropped=dropped or _never
+        )
 
     def shutdown(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._pool.shutdown()
         self._builder.shutdown(wait=False, cancel_futures=True)
 
     # --- ops.control.ServiceControl
@@ -242,6 +247,10 @@ def knows_word(recognizer: Recognizer) -> Callable[[str], bool]:
     recognizer without a lexicon)."""
     knows = getattr(recognizer, "knows_word", None)
     return knows if callable(knows) else (lambda word: True)
+
+
+def _never() -> bool:
+    return False
 
 
 def check_language(language: str, info: ModelInfo) -> None:

@@ -342,7 +342,9 @@ class ConnectionHandler:
         stopped = time.perf_counter()
         try:
             # is_closing(): the connection is lost (a reset), not merely half-closed.
-            finished = await utterance.finish(abandoned=self.writer.is_closing)
+            finished = await utterance.finish(
+                abandoned=self.writer.is_closing, left=self.reader.at_eof
+            )
         except asyncio.CancelledError:
             raise
         except Abandoned:

@@ -28,6 +28,7 @@ from wyoming.event import Event
 from ..asr_service import AsrService, Engine
 from ..audio.convert import AudioFormat
 from ..pipeline import PipelineResult, PipelineStream
+from ..worker_pool import Priority
 from .partial_text import PartialText, normalize
 
 _LOGGER = logging.getLogger(__name__)
@@ -85,6 +86,9 @@ class Utterance:
         self._stream_started = False
         self._final_started = False
         self._cancelled = False
+        # Set by finish(): the rest of the audio is needed for the final now.
+        self._finish_requested = False
+        self._left: Callable[[], bool] = lambda: False
 
     @property
     def seconds(self) -> float:
@@ -115,14 +119,20 @@ class Utterance:
             # Shielded: a cancelled wait (the server stopping) leaves the piece to complete.
             await asyncio.shield(self._feeding)
 
-    async def finish(self, abandoned: Callable[[], bool] = lambda: False) -> Finished:
+    async def finish(
+        self,
+        abandoned: Callable[[], bool] = lambda: False,
+        left: Callable[[], bool] = lambda: False,
+    ) -> Finished:
         """The final transcript on all the audio (the pipeline runs on a worker thread), and
         the events that end the utterance: for a streaming client the rest of the text as a
         `transcript-chunk`, then `transcript` and `transcript-stop`; else `transcript`.
 
         `abandoned` is asked on the worker thread when the recognizer's turn comes: True (the
         client has gone) skips the work with `Abandoned`, so clients that send audio and
-        reset do not hold up the others' transcripts."""
+        reset do not hold up the others' transcripts. `left` (the client has closed its side)
+        puts the rest of this utterance's work after that of clients still connected."""
+        self._left, self._finish_requested = left, True
         try:
             if self._feeding is not None:
                 # Shielded: if this wait is cancelled, the piece on its thread still completes.
@@ -139,7 +149,9 @@ class Utterance:
                     raise Abandoned
                 return stream.finish(pcm)
 
-            result = await self.service.run_blocking(recognize)
+            result = await self.service.run_blocking(
+                recognize, priority=lambda: Priority.LEFT if left() else Priority.FINAL
+            )
         finally:
             self._final_started = True  # no partial is queued after this
             self.outbox.put_nowait(None)
@@ -165,7 +177,13 @@ class Utterance:
                 pcm = bytes(self._unfed[:piece])
                 del self._unfed[:piece]
                 self._in_flight = len(pcm)
-                await self.service.run_blocking(self._stream.feed, pcm)
+                await self.service.run_blocking(
+                    self._stream.feed,
+                    pcm,
+                    priority=self._feed_priority,
+                    order=self.format.seconds(self._fed_bytes),  # least converted first
+                    dropped=lambda: self._cancelled,
+                )
                 self._in_flight = 0
                 self._fed_bytes += len(pcm)
                 self._maybe_start_partial()
@@ -174,6 +192,11 @@ class Utterance:
         finally:
             self._feeding = None
             self._in_flight = 0
+
+    def _feed_priority(self) -> Priority:
+        if not self._finish_requested:
+            return Priority.CHUNK
+        return Priority.LEFT if self._left() else Priority.FINISHING
 
     def cancel(self) -> None:
         """Forget the audio; a partial run still on a thread is ignored when it ends."""
@@ -200,7 +223,11 @@ class Utterance:
     async def _run_partial(self) -> None:
         try:
             # On the audio converted and denoised so far: nothing is denoised twice.
-            result = await self.service.run_blocking(self._stream.partial)
+            result = await self.service.run_blocking(
+                self._stream.partial,
+                priority=Priority.PARTIAL,
+                dropped=lambda: self._cancelled or self._final_started,
+            )
         except Exception:
             _LOGGER.debug("Partial transcription failed", exc_info=True)
             return
