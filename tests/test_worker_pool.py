@@ -5,11 +5,14 @@ side; work whose client has gone is dropped when its turn comes."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
+from concurrent.futures import Future
+from typing import Any
 
 import pytest
 
-from wyoming_local_asr.worker_pool import Dropped, Priority, WorkerPool
+from wyoming_local_asr.worker_pool import Dropped, Priority, WorkerPool, client_address
 
 
 def blocked_pool() -> tuple[WorkerPool, threading.Event]:
@@ -47,17 +50,58 @@ def test_finals_run_before_everybody_s_audio_work() -> None:
     pool.shutdown()
 
 
-def test_audio_work_goes_least_converted_first_then_in_arrival_order() -> None:
+def submit_as(pool: WorkerPool, address: str, *args: Any, **kwargs: Any) -> Future[Any]:
+    """Submit from a task of the client at `address` (as the server's connections do)."""
+    context = contextvars.copy_context()
+    context.run(client_address.set, address)
+    return context.run(pool.submit, *args, **kwargs)
+
+
+def test_clients_take_turns_by_address() -> None:
     pool, release = blocked_pool()
     ran: list[str] = []
-    futures = [
-        pool.submit(ran.append, name, priority=Priority.CHUNK, order=order)
-        for name, order in [("parked-a", 20.0), ("new", 0.0), ("parked-b", 20.0), ("mid", 5.0)]
+    futures = [  # an address parking ten utterances' pieces, then a client with one piece
+        submit_as(pool, "127.0.1.2", ran.append, f"parked-{i}", priority=Priority.CHUNK)
+        for i in range(10)
+    ]
+    futures += [
+        submit_as(pool, "127.0.1.3", ran.append, "other-0", priority=Priority.CHUNK),
+        submit_as(pool, "127.0.0.1", ran.append, "good", priority=Priority.CHUNK),
+        submit_as(pool, "127.0.1.3", ran.append, "other-1", priority=Priority.CHUNK),
     ]
     release.set()
     for future in futures:
         future.result(30)
-    assert ran == ["new", "mid", "parked-a", "parked-b"]
+    assert ran[:3] == ["parked-0", "other-0", "good"]  # one piece of each address, in turn
+    assert ran[3:5] == ["parked-1", "other-1"]
+    assert ran[5:] == [f"parked-{i}" for i in range(2, 10)]
+    pool.shutdown()
+
+
+def test_a_new_address_gets_no_credit_for_the_past() -> None:
+    pool = WorkerPool(1)
+    for _ in range(20):  # an address that has been served much
+        submit_as(pool, "busy", sum, [1]).result(30)
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        held.set()
+        release.wait(30)
+
+    submit_as(pool, "busy", hold)
+    assert held.wait(30)
+    ran: list[str] = []
+    futures = [
+        submit_as(pool, address, ran.append, f"{address}-{i}", priority=Priority.CHUNK)
+        for address in ("busy", "new")
+        for i in range(3)
+    ]
+    release.set()
+    for future in futures:
+        future.result(30)
+    # The new address starts at the current turn: taking turns, not first until it has
+    # had as much as the busy one had since the start.
+    assert ran == ["new-0", "busy-0", "new-1", "busy-1", "new-2", "busy-2"]
     pool.shutdown()
 
 
@@ -65,12 +109,11 @@ def test_priority_is_asked_when_the_turn_comes() -> None:
     pool, release = blocked_pool()
     ran: list[str] = []
     stopped = [False]  # this utterance's audio-stop arrives while its piece waits
-    first = pool.submit(ran.append, "other", priority=Priority.CHUNK, order=0.0)
+    first = pool.submit(ran.append, "other", priority=Priority.CHUNK)
     mine = pool.submit(
         ran.append,
         "mine",
         priority=lambda: Priority.FINISHING if stopped[0] else Priority.CHUNK,
-        order=3.0,
     )
     stopped[0] = True
     release.set()

@@ -139,15 +139,12 @@ class AsrService:
         function: Callable[..., _T],
         *args: Any,
         priority: Priority | Callable[[], Priority] = Priority.FINAL,
-        order: float = 0.0,
         dropped: Callable[[], bool] | None = None,
     ) -> _T:
         """Run blocking work on the worker threads, never on the event loop; the most urgent
-        first (`worker_pool.Priority`); `dropped` is asked when its turn comes (True: not run,
-        `Dropped` is raised)."""
-        return await self._pool.run(
-            function, *args, priority=priority, order=order, dropped=dropped or _never
-        )
+        first, clients in turn by address (`worker_pool`); `dropped` is asked when its turn
+        comes (True: not run, `Dropped` is raised)."""
+        return await self._pool.run(function, *args, priority=priority, dropped=dropped or _never)
 
     def shutdown(self) -> None:
         self._pool.shutdown()

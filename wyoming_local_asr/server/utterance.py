@@ -181,7 +181,6 @@ class Utterance:
                     self._stream.feed,
                     pcm,
                     priority=self._feed_priority,
-                    order=self.format.seconds(self._fed_bytes),  # least converted first
                     dropped=lambda: self._cancelled,
                 )
                 self._in_flight = 0

@@ -16,6 +16,7 @@ from wyoming.error import Error
 from wyoming.event import async_write_event
 
 from ..asr_service import AsrService
+from ..worker_pool import client_address
 from .audio_budget import AudioBudget
 from .handler import ConnectionHandler, ConnectionPolicy
 from .limits import ConnectionLimits, LogOncePerInterval, Occupant, choose_eviction
@@ -182,6 +183,7 @@ class WyomingServer:
         self.stats.accepted += 1
         handler = ConnectionHandler(self.service, reader, writer, self.policy)
         address = handler.peer or "local"
+        client_address.set(address)  # this connection's work takes turns by address
         closing = None
         if self.limits.full and self.limits.has_room(address):
             closing = self._make_room(address)  # the place is this client's already
