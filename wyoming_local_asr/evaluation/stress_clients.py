@@ -259,16 +259,30 @@ async def slowloris(port: int, *, count: int, bound: float) -> dict[str, Any]:
 
 
 async def parked(
-    port: int, *, connections: int, seconds: float, rounds: int, addresses: int, hold: float
+    port: int,
+    *,
+    connections: int,
+    seconds: float,
+    rounds: int,
+    addresses: int,
+    hold: float,
+    after_round: Callable[[], float] | None = None,
 ) -> dict[str, Any]:
     """The issue's attack: `connections` clients (from `addresses` addresses) each send
-    `seconds` of 48 kHz / 32-bit / stereo audio and never `audio-stop`; then they leave."""
+    `seconds` of 48 kHz / 32-bit / stereo audio and never `audio-stop`; then they leave.
+    `after_round` (the server's RSS, say) is read 2 s after each round's clients left."""
     wide = {"rate": 48000, "width": 4, "channels": 2}
     samples = int(48000 * seconds) * 2
     noise = np.random.default_rng(0).integers(-(2**28), 2**28, size=samples, dtype=np.int32)
     pcm = noise.astype("<i4").tobytes()
     chunk = 48000 * 8 // 10  # 0.1 s
-    counts = {"rounds": rounds, "connections": connections, "refused": 0, "accepted": 0}
+    counts: dict[str, Any] = {
+        "rounds": rounds,
+        "connections": connections,
+        "refused": 0,
+        "accepted": 0,
+    }
+    after: list[float] = []
 
     async def one(index: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         reader, writer = await connect(port, attacker_address(index % addresses))
@@ -294,7 +308,11 @@ async def parked(
         await asyncio.sleep(hold)
         for _reader, writer in clients:
             writer.close()
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(2.0)
+        if after_round is not None:
+            after.append(after_round())
+    if after_round is not None:
+        counts["after_each_round"] = after
     return counts
 
 

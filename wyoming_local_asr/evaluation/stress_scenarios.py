@@ -13,6 +13,7 @@ from typing import Any
 from wyoming.event import Event
 
 from ..build.measure import Clip
+from ..ops.system import read_status_mb
 from . import stress_clients as clients
 from .server_bench import ServerProcess
 
@@ -116,6 +117,7 @@ async def _slowloris(ctx: Context) -> dict[str, Any]:
 
 
 async def _parked(ctx: Context) -> dict[str, Any]:
+    pid = str(ctx.server.process.pid)
     return await clients.parked(
         ctx.server.port,
         connections=ctx.size.parked_connections,
@@ -123,6 +125,7 @@ async def _parked(ctx: Context) -> dict[str, Any]:
         rounds=ctx.size.parked_rounds,
         addresses=4,
         hold=2.0,
+        after_round=lambda: round(read_status_mb({"VmRSS"}, pid=pid).get("VmRSS", 0.0), 1),
     )
 
 
