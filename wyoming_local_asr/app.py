@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import signal
@@ -136,6 +137,8 @@ class Application:
             ),
             ssl_context=ssl_context,
         )
+        server = self.server
+        self.metrics.count_connections(lambda: dataclasses.asdict(server.stats))
         try:
             await self.server.start()
         except OSError as error:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
 from wyoming_local_asr.ops.gpu import GpuStatus
 from wyoming_local_asr.ops.metrics import Metrics
-from wyoming_local_asr.ops.prometheus import render
+from wyoming_local_asr.ops.prometheus import CONNECTION_COUNTERS, render
 from wyoming_local_asr.ops.system import SystemStatus
 from wyoming_local_asr.recognizer import ModelInfo
+from wyoming_local_asr.server.limits import ConnectionStats
 
 MODEL = ModelInfo('odd "model"\\x', "2", "d", ["en"], "a", "u", "MIT")
 
@@ -87,3 +90,38 @@ def test_unmeasurable_gauges_are_left_out() -> None:
     assert "wyoming_local_asr_gpu_temperature_celsius" not in kinds
     assert value(samples, "wyoming_local_asr_requests_total") == 0
     assert value(samples, "wyoming_local_asr_latency_seconds_count") == 0
+
+
+def test_connection_counts_are_counters() -> None:
+    stats = ConnectionStats(
+        accepted=12, refused_over_limit=3, timed_out=2, left_after_stop=1, over_budget=4
+    )
+    stats.evicted += 5
+    metrics = Metrics()
+    metrics.count_connections(lambda: dataclasses.asdict(stats))
+    kinds, samples = parse(
+        render(None, metrics.snapshot(), SystemStatus(None, None, None, None, None))
+    )
+    p = "wyoming_local_asr_"
+    expected = {
+        "connections_accepted": 12,
+        "connections_refused": 3,
+        "connections_timed_out": 2,
+        "clients_left_after_stop": 1,
+        "utterances_over_budget": 4,
+        "utterances_stopped": 0,
+        "connections_evicted": 5,
+    }
+    for name, count in expected.items():
+        assert kinds[p + name] == "counter", name
+        assert value(samples, p + name + "_total") == count, name
+    # Every field of ConnectionStats is exposed, and read anew at each snapshot.
+    assert set(dataclasses.asdict(stats)) == set(CONNECTION_COUNTERS)
+    stats.stopped = 7
+    _, samples = parse(render(None, metrics.snapshot(), SystemStatus(None, None, None, None, None)))
+    assert value(samples, p + "utterances_stopped_total") == 7
+
+
+def test_no_connection_counters_without_a_server() -> None:
+    text = render(None, Metrics().snapshot(), SystemStatus(None, None, None, None, None))
+    assert "connections_accepted" not in text

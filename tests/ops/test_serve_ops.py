@@ -173,6 +173,9 @@ async def test_health_and_metrics_match_what_was_sent(server: ServerProcess) -> 
     )
     assert metrics["wyoming_local_asr_stage_seconds_total{stage=model}"] > 0
     assert metrics["wyoming_local_asr_memory_rss_bytes"] > 50 * 1024 * 1024
+    # The Wyoming server's own counts: each utterance had its connection.
+    assert metrics["wyoming_local_asr_connections_accepted_total"] >= len(sent) + 1
+    assert metrics["wyoming_local_asr_connections_refused_total"] == 0
 
 
 def test_info_names_the_server(server: ServerProcess) -> None:

@@ -10,7 +10,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # The pipeline's stages in order; other stage names a recognizer reports are kept too.
 STAGES = ("convert", "denoise", "vad", "model", "decode")
@@ -58,6 +58,9 @@ class MetricsSnapshot:
     latency_histogram: HistogramSnapshot
     rtf_histogram: HistogramSnapshot
     uptime_s: float
+    # The Wyoming server's connection counts since start (`server.limits.ConnectionStats`:
+    # refused_over_limit, timed_out, ...), empty when no server is attached.
+    connections: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,11 @@ class Metrics:
         self._stage_totals: dict[str, float] = dict.fromkeys(STAGES, 0.0)
         self._latency = _Histogram(LATENCY_BUCKETS_S)
         self._rtf = _Histogram(RTF_BUCKETS)
+        self._connections: Callable[[], Mapping[str, int]] | None = None
+
+    def count_connections(self, counts: Callable[[], Mapping[str, int]]) -> None:
+        """Where the snapshot reads the server's connection counts (the app attaches them)."""
+        self._connections = counts
 
     def record(
         self,
@@ -160,6 +168,7 @@ class Metrics:
                 latency_histogram=self._latency.snapshot(),
                 rtf_histogram=self._rtf.snapshot(),
                 uptime_s=self._clock() - self._started,
+                connections=dict(self._connections()) if self._connections else {},
             )
 
 

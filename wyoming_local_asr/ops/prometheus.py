@@ -14,6 +14,35 @@ from .system import SystemStatus
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 PREFIX = "wyoming_local_asr"
 _MB = 1024 * 1024
+# The Wyoming server's connection counts (`server.limits.ConnectionStats` fields): the name
+# of each counter and its help text.
+CONNECTION_COUNTERS = {
+    "accepted": ("connections_accepted_total", "Wyoming connections accepted."),
+    "refused_over_limit": (
+        "connections_refused_total",
+        "Wyoming connections refused (too-many-connections): over the total or per-address limit.",
+    ),
+    "evicted": (
+        "connections_evicted_total",
+        "Silent or idle Wyoming connections closed to make room for a new one at the limit.",
+    ),
+    "timed_out": (
+        "connections_timed_out_total",
+        "Wyoming connections closed by the idle or frame timeout.",
+    ),
+    "left_after_stop": (
+        "clients_left_after_stop_total",
+        "Clients that reset or closed after audio-stop, before their transcript.",
+    ),
+    "over_budget": (
+        "utterances_over_budget_total",
+        "Utterances refused because the audio memory budget was spent (memory-budget).",
+    ),
+    "stopped": (
+        "utterances_stopped_total",
+        "Utterances refused at shutdown (server-stopping).",
+    ),
+}
 
 
 def render(
@@ -86,6 +115,9 @@ def render(
         )
     if auth is not None:
         _auth_families(writer, auth)
+    for key, (name, help_text) in CONNECTION_COUNTERS.items():
+        if key in metrics.connections:
+            writer.single(name, "counter", help_text, metrics.connections[key])
     return writer.text()
 
 
