@@ -66,8 +66,16 @@ def test_the_jetson_image_is_the_standalone_one_with_onnxruntime_gpu() -> None:
     assert ("FROM", "${L4T_BASE}") in _instructions(jetson)
     assert args["PYRNNOISE_REQUIREMENT"] == _args(standalone)["PYRNNOISE_REQUIREMENT"]
     assert _args(standalone)["PYRNNOISE_REQUIREMENT"] == PYRNNOISE_REQUIREMENT
+    assert args["ONNXRUNTIME_GPU"] == "onnxruntime-gpu"
     runs = " ".join(a for kind, a in _instructions(jetson) if kind == "RUN")
-    assert "onnxruntime-gpu" in runs and "CUDAExecutionProvider" in runs
+    assert 'ONNXRUNTIME_GPU="${ONNXRUNTIME_GPU}"' in runs
+    # The shared recipe replaces onnxruntime and insists on the CUDA provider.
+    recipe = (ROOT / "addon" / "install-server.sh").read_text()
+    assert "CUDAExecutionProvider" in recipe
+    for dockerfile in (jetson, standalone):  # one install recipe for every image
+        assert ("COPY", "addon/install-server.sh /usr/src/install-server.sh") in _instructions(
+            dockerfile
+        )
     # The same command as the standalone image, with the execution provider chosen at start.
     assert _entrypoint(jetson) == _entrypoint(standalone).replace("]", ', "--device", "auto"]')
     assert f'"--model", "{IMAGE_MODEL}"' in _entrypoint(standalone)
