@@ -268,7 +268,7 @@ class ConnectionHandler:
             raise ClientError("unsupported-language", problem)
 
     def _check_vad_sensitivity(self, sensitivity: object) -> None:
-        if sensitivity is None or str(sensitivity) in ENDPOINT_SILENCE_SECONDS:
+        if sensitivity is None or _sensitivity_name(sensitivity) in ENDPOINT_SILENCE_SECONDS:
             return
         self._request = None
         self._refused_request = True
@@ -287,7 +287,7 @@ class ConnectionHandler:
         if isinstance(context, dict) and context.get("endpointing", True) is False:
             return None
         sensitivity = None if request is None else request.vad_sensitivity
-        return ENDPOINT_SILENCE_SECONDS[str(sensitivity or "default")]
+        return ENDPOINT_SILENCE_SECONDS[_sensitivity_name(sensitivity or "default")]
 
     async def _on_start(self, event: Event) -> None:
         await self._wait_early()
@@ -489,6 +489,11 @@ class ConnectionHandler:
             return
         with contextlib.suppress(ConnectionError):
             await self.write(Error(text=message, code=code).event())
+
+
+def _sensitivity_name(sensitivity: object) -> str:
+    """`transcribe`'s vad_sensitivity as its name (wyoming gives a `VadSensitivity` enum)."""
+    return str(getattr(sensitivity, "value", sensitivity))
 
 
 def _wants_streaming(request: Transcribe | None) -> bool:
