@@ -109,3 +109,36 @@ def test_ten_seconds_of_speech_with_pauses_stay_one_segment(
         stream.feed(pcm[offset : offset + CHUNK_BYTES])
     stream.finish()
     assert stream.segments_cut == 0
+
+
+def test_an_endpointed_command_recognized_ahead_is_the_same(
+    goforward: NDArray[np.float32],
+) -> None:
+    """Recognized at the pause (before the end is certain), the command is heard from exactly
+    the samples the end would have given; the result is reused."""
+    silence = np.zeros(2 * RATE, dtype=np.float32)
+    pcm = pcm16(np.concatenate([silence[:RATE], goforward, silence]))
+    results = {}
+    for ahead in (False, True):
+        recognizer = LengthRecognizer()
+        stream = Pipeline(recognizer, Denoiser(), Endpointer()).stream(MONO_16K, end_silence=0.7)
+        speculated = 0
+        for offset in range(0, len(pcm), CHUNK_BYTES):
+            stream.feed(pcm[offset : offset + CHUNK_BYTES])
+            if ahead and stream.speculation_due():
+                stream.speculate()
+                speculated += 1
+        assert stream.ended
+        calls_before_finish = len(recognizer.calls)
+        result = stream.finish()
+        results[ahead] = (result, recognizer.calls, calls_before_finish, speculated)
+    (plain, plain_calls, _, _), (early, early_calls, before, speculated) = (
+        results[False],
+        results[True],
+    )
+    assert speculated == 1
+    assert early.text == plain.text and early.speech == plain.speech
+    # Recognized once, ahead (denoised and original), and not again at the end.
+    assert before == len(early_calls) == len(plain_calls) == 2
+    for heard, final in zip(early_calls, plain_calls, strict=True):
+        np.testing.assert_array_equal(heard, final)

@@ -29,7 +29,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 import numpy as np
@@ -142,6 +142,10 @@ class PipelineStream:
         self._results: dict[int, PipelineResult] = {}
         self._cuts = 0
         self._lock = threading.Lock()  # between a cut (feed) and a snapshot (partial)
+        # Endpointing: the command recognized ahead, at the pause that may end it, with the
+        # segments cut before it and the speech span it was cut to (see `speculate`).
+        self._speculated: tuple[int, int] | None = None
+        self._speculation: tuple[int, SpeechSegment, PipelineResult] | None = None
 
     @property
     def ended(self) -> bool:
@@ -205,7 +209,9 @@ class PipelineStream:
         original = None
         if self._originals is not None:
             original = self._originals.take(self._held.end)
-        last = self._recognize(audio, dict(self._timings), original)
+        last = self._reuse(audio, dict(self._timings))
+        if last is None:
+            last = self._recognize(audio, dict(self._timings), original)
         results = [self._results[index] for index in sorted(self._results)]
         return join_results([*results, last], self._held.end / SAMPLE_RATE)
 
@@ -217,6 +223,56 @@ class PipelineStream:
             cuts = self._cuts
             audio = self._held.snapshot()
         return cuts, self._recognize(audio, {})
+
+    def speculation_due(self) -> bool:
+        """With endpointing, whether the speaker has paused long enough that the speech span
+        of the command is settled unless they speak again: recognizing it now (`speculate`)
+        saves the recognizer's time after the end, since the end adds only silence."""
+        tracker = self._segmenter.tracker
+        endpointer = self.pipeline.endpointer
+        if tracker is None or endpointer is None or not tracker.endpointing:
+            return False
+        end = tracker.speech_end
+        if end is None or tracker.in_speech or self.ended:
+            return False
+        padding = endpointer.padding_ms * SAMPLE_RATE // 1000
+        return self._held.end > end + padding and self._speculated != (self._cuts, end)
+
+    def speculate(self) -> None:
+        """Recognize the audio since the last cut as if the command had ended here; `finish`
+        uses the result when the final audio's speech span is the same (then the recognizer
+        hears exactly the same samples). On any thread."""
+        tracker = self._segmenter.tracker
+        endpointer = self.pipeline.endpointer
+        if tracker is None or endpointer is None or tracker.speech_end is None:
+            return
+        with self._lock:
+            self._speculated = (self._cuts, tracker.speech_end)
+            cuts = self._cuts
+            audio = self._held.snapshot()
+            original = None
+            if self._originals is not None:
+                original = self._originals.window(self._held.start, self._held.end)
+        speech = endpointer.find_speech(audio)
+        if speech is None or speech.end * SAMPLE_RATE >= len(audio):
+            return
+        self._speculation = (cuts, speech, self._recognize(audio, {}, original))
+
+    def _reuse(
+        self, audio: NDArray[np.float32], timings: dict[str, float]
+    ) -> PipelineResult | None:
+        """The speculative result, if it was made on the same speech of this last segment."""
+        speculation, endpointer = self._speculation, self.pipeline.endpointer
+        if speculation is None or endpointer is None or speculation[0] != self._cuts:
+            return None
+        start = time.perf_counter()
+        speech = endpointer.find_speech(audio)
+        timings["vad"] = time.perf_counter() - start
+        result = speculation[2]
+        if speech != speculation[1] or speech != result.speech:
+            return None
+        merged = {**timings, **{k: v for k, v in result.timings.items() if k != "vad"}}
+        return replace(result, audio_seconds=len(audio) / SAMPLE_RATE, timings=merged)
 
     def _add(self, audio: NDArray[np.float32]) -> None:
         start = self._held.end

@@ -160,7 +160,9 @@ class SpeechTracker:
         self.in_speech = False
         self.heard_speech = False
         self.ended = False
-        self._last_speech = 0  # index of the last speech frame
+        # The last speech frame of a speech region (a lone noisy frame outside one does not
+        # count: it would restart the silence).
+        self._last_speech = 0
 
     def feed(self, audio: NDArray[np.float32]) -> Heard:
         heard = Heard()
@@ -182,12 +184,13 @@ class SpeechTracker:
             frame = self.frames
             self.frames += 1
             self._window.append(is_speech)
-            if is_speech:
+            if is_speech and self.in_speech:
                 self._last_speech = frame
             voiced = sum(self._window)
             if not self.in_speech:
                 if voiced >= e.start_ratio * e.window_frames:
                     self.in_speech = self.heard_speech = True
+                    self._last_speech = frame
             elif len(self._window) - voiced >= e.end_ratio * e.window_frames:
                 self.in_speech = False
                 self._window.clear()
@@ -197,6 +200,16 @@ class SpeechTracker:
                 heard.end = self.frames * self._frame
                 break
         return heard
+
+    @property
+    def endpointing(self) -> bool:
+        return self._end_frames is not None
+
+    @property
+    def speech_end(self) -> int | None:
+        """Where the last speech region's last speech frame ends (samples), once speech was
+        heard."""
+        return (self._last_speech + 1) * self._frame if self.heard_speech else None
 
     def _ends(self, frame: int) -> bool:
         if self._max_frames is not None and self.frames >= self._max_frames:

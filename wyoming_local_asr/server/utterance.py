@@ -100,6 +100,7 @@ class Utterance:
         self.ended = False  # endpointing ended the command
         self.segment_texts: list[str] = []
         self._segmenting: asyncio.Task[None] | None = None
+        self._speculating: asyncio.Task[None] | None = None
         self._segment_error: Exception | None = None
         self._unfed = bytearray()
         self._in_flight = 0  # bytes of the piece being fed on a worker thread
@@ -173,6 +174,9 @@ class Utterance:
                 await asyncio.shield(self._feeding)
             if self._segmenting is not None:
                 await asyncio.shield(self._segmenting)
+            if self._speculating is not None:
+                # Its result is the transcript if the command ended where it guessed.
+                await asyncio.shield(self._speculating)
             error = self._feed_error or self._segment_error
             if error is not None:
                 self._stream.close()
@@ -217,6 +221,8 @@ class Utterance:
                 self._fed_bytes += len(pcm)
                 if self._stream.ended:
                     self._end()
+                else:
+                    self._maybe_speculate()
                 self._maybe_start_segments()
                 self._maybe_start_partial()
         except Exception as error:  # reported by finish(): the client gets an error event
@@ -233,6 +239,22 @@ class Utterance:
         self._unfed = bytearray()
         if self._on_end is not None:
             self._on_end()
+
+    def _maybe_speculate(self) -> None:
+        """Endpointing: recognize the command at a pause that may end it (optional work: only
+        on an idle worker)."""
+        if self._speculating is not None or self._cancelled or not self.service.has_idle_worker:
+            return
+        if self._stream.speculation_due():
+            self._speculating = asyncio.create_task(self._speculate())
+
+    async def _speculate(self) -> None:
+        try:
+            await self.service.run_blocking(self._stream.speculate)
+        except Exception:
+            _LOGGER.debug("Speculative recognition failed", exc_info=True)
+        finally:
+            self._speculating = None
 
     def _maybe_start_segments(self) -> None:
         if self._segmenting is None and not self._cancelled and self._stream.segments_cut:
