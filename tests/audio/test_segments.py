@@ -67,7 +67,7 @@ def test_pauses_cut_long_speech_only_after_the_shortest_segment(
 ) -> None:
     # goforward (2.9 s) and 0.6 s pauses, ten times: 35 s with a pause every 3.5 s.
     audio = np.concatenate([np.concatenate([goforward, silence(0.6)]) for _ in range(10)])
-    segmenter = Segmenter(SpeechTracker(Endpointer()), min_seconds=10.0)
+    segmenter = Segmenter(SpeechTracker(Endpointer()), min_seconds=10.0, next_min_seconds=10.0)
     held = HeldAudio()
     cuts: list[int] = []
     for offset in range(0, len(audio), 1024):
@@ -99,3 +99,20 @@ def test_speech_without_a_pause_is_cut_at_the_chunk_length(goforward: NDArray[np
     lengths = np.diff([0, *cuts]) / RATE
     assert len(cuts) == 2
     assert all(25.0 <= length <= 30.0 for length in lengths)
+
+
+def test_after_the_first_cut_shorter_segments_do(goforward: NDArray[np.float32]) -> None:
+    audio = np.concatenate([np.concatenate([goforward, silence(0.6)]) for _ in range(10)])
+    segmenter = Segmenter(SpeechTracker(Endpointer()), min_seconds=10.0, next_min_seconds=5.0)
+    held = HeldAudio()
+    cuts: list[int] = []
+    for offset in range(0, len(audio), 1024):
+        piece = audio[offset : offset + 1024]
+        start = held.end
+        held.append(piece)
+        cuts += segmenter.feed(piece, start, held)[0]
+    lengths = np.diff([0, *cuts]) / RATE
+    # The first at about 13 s (the first pause after 10 s), then every other pause (7 s).
+    assert 10.0 <= lengths[0] <= 13.6
+    assert len(cuts) >= 4
+    assert all(5.0 <= length <= 5.0 + 3.6 for length in lengths[1:])

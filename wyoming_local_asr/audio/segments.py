@@ -1,7 +1,8 @@
 """Where long dictation is cut into segments that are recognized on their own.
 
 A segment ends at the first pause the VAD hears (`SpeechTracker`) once the audio since the last
-cut is `min_seconds` long, so a command (shorter) stays one segment. Without a pause, it is cut
+cut is `min_seconds` long, so a command (shorter) stays one segment; after the first cut,
+`next_min_seconds` is enough. Without a pause, it is cut
 at `max_seconds` (the acoustic model's chunk length, `acoustic/chunking.py`) at the quietest
 20 ms in the last `search_seconds`. Without a VAD only those cuts are made. Positions are
 sample indices from the start of the utterance (16 kHz).
@@ -15,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..acoustic.chunking import ChunkPolicy, quietest_cut
-from ..config import SEGMENT_MIN_SECONDS
+from ..config import SEGMENT_MIN_SECONDS, SEGMENT_NEXT_MIN_SECONDS
 from ..recognizer import SAMPLE_RATE
 from .vad import SpeechTracker
 
@@ -88,11 +89,13 @@ class Segmenter:
         tracker: SpeechTracker | None,
         *,
         min_seconds: float = SEGMENT_MIN_SECONDS,
+        next_min_seconds: float = SEGMENT_NEXT_MIN_SECONDS,
         policy: ChunkPolicy | None = None,
     ) -> None:
         policy = policy or ChunkPolicy()
         self.tracker = tracker
         self.min_samples = int(min_seconds * SAMPLE_RATE)
+        self.next_min_samples = int(next_min_seconds * SAMPLE_RATE)
         self.max_samples = int(policy.max_seconds * SAMPLE_RATE)
         self.search_samples = int(policy.search_seconds * SAMPLE_RATE)
         self._segment_start = 0
@@ -117,7 +120,8 @@ class Segmenter:
             if end is not None and pause > end:
                 break
             cuts += self._forced(pause, held)
-            if pause - self._segment_start >= self.min_samples:
+            shortest = self.next_min_samples if self._segment_start else self.min_samples
+            if pause - self._segment_start >= shortest:
                 cuts.append(pause)
                 self._segment_start = pause
         cuts += self._forced(last, held)
