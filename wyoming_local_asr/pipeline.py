@@ -146,6 +146,7 @@ class PipelineStream:
         # segments cut before it and the speech span it was cut to (see `speculate`).
         self._speculated: tuple[int, int] | None = None
         self._speculation: tuple[int, SpeechSegment, PipelineResult] | None = None
+        self.recognized_ahead = False  # the final result was the speculative one
 
     @property
     def ended(self) -> bool:
@@ -210,6 +211,7 @@ class PipelineStream:
         if self._originals is not None:
             original = self._originals.take(self._held.end)
         last = self._reuse(audio, dict(self._timings))
+        self.recognized_ahead = last is not None
         if last is None:
             last = self._recognize(audio, dict(self._timings), original)
         results = [self._results[index] for index in sorted(self._results)]

@@ -191,6 +191,12 @@ class Utterance:
                 return stream.finish(pcm)
 
             result = await self.service.run_blocking(recognize)
+            if self.ended:
+                _LOGGER.debug(
+                    "Endpointed after %.2f s; recognized ahead: %s",
+                    result.audio_seconds,
+                    stream.recognized_ahead,
+                )
         finally:
             self._final_started = True  # no partial is queued after this
             self.outbox.put_nowait(None)
