@@ -227,16 +227,51 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return summary
 
 
+def plot(report: dict[str, Any], path: Path) -> None:
+    """Per corpus, the seconds from the end of speech to the transcript, clip by clip sorted:
+    Home Assistant's VAD against the server's endpointing."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    corpora = sorted({row["corpus"] for row in report["rows"]})
+    figure, axes = plt.subplots(1, len(corpora), figsize=(5 * len(corpora), 3.6), squeeze=False)
+    for axis, corpus in zip(axes[0], corpora, strict=True):
+        rows = [row for row in report["rows"] if row["corpus"] == corpus]
+        for mode, label in (("ha", "Home Assistant's VAD"), ("ours", "server endpointing")):
+            seconds = sorted(row[mode]["seconds"] for row in rows)
+            axis.plot(np.arange(1, len(seconds) + 1) / len(seconds), seconds, label=label)
+        axis.set_title(f"{corpus} ({len(rows)} clips, vad_sensitivity {report['sensitivity']})")
+        axis.set_xlabel("share of clips")
+        axis.set_ylabel("end of speech -> transcript (s)")
+        axis.grid(alpha=0.3)
+        axis.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model-dir", type=Path, required=True)
-    parser.add_argument("--corpus", type=Path, action="append", required=True)
+    parser.add_argument("--model-dir", type=Path)
+    parser.add_argument("--corpus", type=Path, action="append", default=[])
     parser.add_argument("--sensitivity", choices=sorted(SILENCE_SECONDS), default="default")
     parser.add_argument("--clips", type=int, default=30, help="at most this many per corpus")
-    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True, help="the JSON report")
+    parser.add_argument("--plot", type=Path, help="also draw the report as a PNG")
+    parser.add_argument(
+        "--from-json", action="store_true", help="only plot the report already in --out"
+    )
     args = parser.parse_args(argv)
-    report = run(args.model_dir, args.corpus, args.sensitivity, args.clips)
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    if args.from_json:
+        report = json.loads(args.out.read_text())
+    else:
+        if args.model_dir is None or not args.corpus:
+            parser.error("--model-dir and --corpus are needed to measure")
+        report = run(args.model_dir, args.corpus, args.sensitivity, args.clips)
+        args.out.write_text(json.dumps(report, indent=2) + "\n")
+    if args.plot is not None:
+        plot(report, args.plot)
     print(json.dumps(report["summary"], indent=2))
     return 0
 
