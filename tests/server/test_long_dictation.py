@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from server_helpers import ServerFactory, final_text, transcribe
 from wyoming.asr import Transcribe, TranscriptChunk
 
@@ -21,10 +23,11 @@ def reading(seconds: float) -> bytes:
     return b"".join(pieces)
 
 
+@pytest.mark.parametrize("partial_interval", [0.0, 1.0])
 async def test_minutes_of_dictation_are_held_in_bounded_memory(
-    start_server: ServerFactory,
+    start_server: ServerFactory, partial_interval: float
 ) -> None:
-    server = await start_server(vad=True)
+    server = await start_server(vad=True, partial_interval=partial_interval)
     assert server.port is not None
     pcm = reading(180.0)  # three minutes, sent as fast as the socket allows
     events = await transcribe(server.port, pcm, request=Transcribe(language="en"))

@@ -6,7 +6,8 @@ sends `audio-stop`, and only VAD and the recognizer remain between `audio-stop` 
 transcript.
 
 While audio arrives, a streaming utterance runs VAD and the recognizer on the audio converted
-and denoised so far every `partial_interval` seconds of new audio, on a worker thread and
+and denoised so far every `partial_interval` seconds of new audio (until the first segment of a
+long dictation is cut: then the segments' texts are the partials), on a worker thread and
 never more than one such run at a time, and sends the stable words as `transcript-chunk`s
 (see `partial_text.py`).
 
@@ -310,6 +311,11 @@ class Utterance:
     def _maybe_start_partial(self) -> None:
         interval = self.engine.settings.partial_interval
         if not self.streaming or interval <= 0 or self._cancelled or self._final_started:
+            return
+        if self._stream.segments_cut:
+            # Dictation: each segment's words go out when it is recognized. Partials on the
+            # segment in the making would cost a recognition of it every interval, and could
+            # send words its final text then changes.
             return
         fed_seconds = self.format.seconds(self._fed_bytes)
         if self._partial_task is not None or fed_seconds - self._partial_seconds < interval:
