@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from server_helpers import ServerFactory, final_text, transcribe
 from wyoming.asr import Transcribe, TranscriptChunk
 
