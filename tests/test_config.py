@@ -27,7 +27,7 @@ def test_defaults() -> None:
     assert settings.uri == "tcp://0.0.0.0:10300"
     assert settings.model == "hama-conformer-ctc-en"
     assert settings.language == "en"
-    assert settings.max_utterance_seconds == 30.0
+    assert settings.max_utterance_seconds == 600.0  # long dictation: at least 10 minutes
     assert settings.ops_port is None
     assert settings.zeroconf is False
     assert settings.allow_networks == ()

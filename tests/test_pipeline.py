@@ -201,7 +201,8 @@ def test_a_partial_result_covers_the_audio_fed_so_far(
     stream = Pipeline(recognizer, denoiser, None).stream(MONO_16K)
     pcm = pcm16(utterance)
     stream.feed(pcm[: 2 * RATE * 2])  # the first two seconds
-    early = stream.partial()
+    cuts, early = stream.partial()
+    assert cuts == 0
     # Everything fed except what RNNoise and the resamplers still hold back (a few ms).
     assert 2 * RATE - 0.04 * RATE < len(recognizer.calls[0]) <= 2 * RATE
     assert early.text == f"{len(recognizer.calls[0])} samples"
@@ -264,6 +265,6 @@ def test_the_original_is_not_compared_when_switched_off_or_without_scores(
     partial_recognizer = ScoringRecognizer(prefer_loud=True)
     stream = Pipeline(partial_recognizer, denoiser).stream(MONO_16K)
     stream.feed(noisy)
-    assert not stream.partial().original_kept
+    assert not stream.partial()[1].original_kept
     assert len(partial_recognizer.calls) == 1
     stream.close()

@@ -57,12 +57,31 @@ DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 16
 # Descriptors kept free below RLIMIT_NOFILE for the operations API, model files and logs: the
 # connection limit is lowered to fit under them.
 RESERVED_DESCRIPTORS = 64
-# Audio memory: an utterance of the default 30 s holds 1.9 MB per copy (float32 at 16 kHz; two
-# copies with denoising and compare_original). 64 MB beside a ~200 MB server fits a Pi beside
-# Home Assistant.
+# Audio memory: 30 s of audio not yet recognized holds 1.9 MB per copy (float32 at 16 kHz; two
+# copies with denoising and compare_original); long dictation holds at most about two segments.
+# 64 MB beside a ~200 MB server fits a Pi beside Home Assistant.
 DEFAULT_MAX_CONNECTION_AUDIO_MB = 8.0
 DEFAULT_MAX_AUDIO_MB = 64.0
 DEFAULT_SHUTDOWN_GRACE = 10.0
+# Long dictation (`pipeline.py`, `docs/reliability.md`): an utterance may last this long; it is
+# recognized in segments cut at the pauses the VAD hears once the audio since the last cut is
+# `SEGMENT_MIN_SECONDS` long (a command is shorter: one segment, recognized exactly as before),
+# and a segment without a pause is cut at the acoustic model's chunk length
+# (`acoustic/chunking.py`). Only audio not yet recognized is held (and counted in the budget).
+DEFAULT_MAX_UTTERANCE_SECONDS = 600.0
+SEGMENT_MIN_SECONDS = 10.0
+# Once an utterance has been cut (it is dictation, not a command), the next pauses cut it after
+# this much. Shorter segments shorten the wait after `audio-stop` (the last segment) but lose
+# the language model's context: 5 s cost 1.3 points of WER on the 5.7-minute reading against
+# 10 s (docs/reliability.md).
+SEGMENT_NEXT_MIN_SECONDS = 10.0
+# Server-side endpointing (`--endpointing`, `audio/vad.py`): the silence after speech that ends
+# a command for each `vad_sensitivity` Home Assistant sends in `transcribe` (the same seconds as
+# its own VAD's, `VadSensitivity.to_seconds` in assist_pipeline/vad.py), and the longest command
+# (its `VoiceCommandSegmenter.timeout_seconds`).
+ENDPOINT_SILENCE_SECONDS = {"default": 0.7, "relaxed": 1.25, "aggressive": 0.25}
+ENDPOINT_MAX_SECONDS = 15.0
+DEFAULT_ENDPOINTING = False
 
 
 def default_data_dir() -> Path:
@@ -98,7 +117,11 @@ class Settings:
     # "int8" (the quantized graph) or "fp32".
     precision: str = "int8"
     beam: int = DEFAULT_BEAM
-    max_utterance_seconds: float = 30.0
+    max_utterance_seconds: float = DEFAULT_MAX_UTTERANCE_SECONDS
+    # The server ends a command itself after enough trailing silence (needs `vad`) and says so
+    # in `info` (`requires_external_vad: false`); a client opts out per utterance with
+    # `transcribe` context `{"endpointing": false}` (dictation).
+    endpointing: bool = DEFAULT_ENDPOINTING
     # Seconds a client may take to complete one event once its header has begun (slowloris).
     frame_timeout: float = DEFAULT_FRAME_TIMEOUT
     # Seconds without a new event before a connection is closed (0 = never).

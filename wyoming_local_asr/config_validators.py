@@ -183,6 +183,7 @@ VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "denoise": _boolean,
     "compare_original": _boolean,
     "vad": _boolean,
+    "endpointing": _boolean,
     "vad_aggressiveness": _integer(0, 3),
     "threads": _integer(0, 256),
     "device": _device,

@@ -7,6 +7,15 @@ An utterance can be fed in pieces as the client sends it (`Pipeline.stream`): co
 denoising run on each piece, so that after the last one only VAD and the recognizer are left.
 The result is the same as running the whole utterance at once (`Pipeline.run`).
 
+Long dictation is recognized in segments (`audio/segments.py` decides where to cut): a
+streaming VAD follows the audio as it is fed, and once the audio since the last cut is
+`SEGMENT_MIN_SECONDS` long, the next pause ends a segment (a segment without a pause is cut at
+the quietest point before the acoustic model's chunk length). A finished segment is taken
+(`take_segment`) and recognized on its own (`recognize_segment`, on any thread) and its audio
+dropped; the final text joins the segments' texts in order. A command is shorter than
+`SEGMENT_MIN_SECONDS`: it is one segment, recognized exactly as before. The same VAD ends a
+command by itself with endpointing (`end_silence`): the audio after the end is ignored.
+
 With a denoiser, the recognizer also hears the audio as it came and the transcript it scores
 higher is kept (`compare_original`). RNNoise helps under babble and hurts under some steady
 noise; the recognizer's own score (acoustic log-probability with the LM) tells which helps an
@@ -16,9 +25,11 @@ and `--no-compare-original` / `--no-denoise`; the figures are in `docs/tuning.md
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 import numpy as np
@@ -26,7 +37,8 @@ from numpy.typing import NDArray
 
 from .audio.convert import AudioFormat, StreamConverter
 from .audio.denoise import Denoiser, DenoiseStream
-from .audio.vad import Endpointer, SpeechSegment
+from .audio.segments import HeldAudio, Segment, Segmenter
+from .audio.vad import Endpointer, SpeechSegment, SpeechTracker
 from .recognizer import SAMPLE_RATE, Recognizer
 
 _T = TypeVar("_T")
@@ -80,15 +92,32 @@ class Pipeline:
         """The whole utterance at once."""
         return self.stream(audio_format).finish(pcm)
 
-    def stream(self, audio_format: AudioFormat) -> PipelineStream:
-        """A new utterance to be fed in pieces."""
-        return PipelineStream(self, audio_format)
+    def stream(
+        self,
+        audio_format: AudioFormat,
+        *,
+        end_silence: float | None = None,
+        max_seconds: float | None = None,
+    ) -> PipelineStream:
+        """A new utterance to be fed in pieces (`end_silence`: endpointing, see
+        `PipelineStream`)."""
+        return PipelineStream(self, audio_format, end_silence=end_silence, max_seconds=max_seconds)
 
 
 class PipelineStream:
-    """One utterance fed in pieces. Not thread-safe: feed it from one thread at a time."""
+    """One utterance fed in pieces. Not thread-safe: feed it from one thread at a time (taking
+    and recognizing segments, and `partial`, may run on other threads meanwhile)."""
 
-    def __init__(self, pipeline: Pipeline, audio_format: AudioFormat) -> None:
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        audio_format: AudioFormat,
+        *,
+        end_silence: float | None = None,
+        max_seconds: float | None = None,
+    ) -> None:
+        """`end_silence` (seconds) turns on endpointing: the command ends after that much
+        silence after speech, or after `max_seconds` in any case (needs the endpointer)."""
         self.pipeline = pipeline
         self._converter = StreamConverter(audio_format)
         self._denoise: DenoiseStream | None = None
@@ -97,44 +126,174 @@ class PipelineStream:
         self._timings: dict[str, float] = {"convert": 0.0}
         if self._denoise is not None:
             self._timings["denoise"] = 0.0
-        self._pieces: list[NDArray[np.float32]] = []
-        # The converted audio before denoising, when the recognizer is to compare both.
-        self._originals: list[NDArray[np.float32]] | None = None
+        # The audio since the last cut (denoised), and before denoising when the recognizer is
+        # to compare both.
+        self._held = HeldAudio()
+        self._originals: HeldAudio | None = None
         if self._denoise is not None and pipeline.compare_original:
-            self._originals = []
+            self._originals = HeldAudio()
+        tracker = None
+        if pipeline.endpointer is not None:
+            tracker = SpeechTracker(
+                pipeline.endpointer, end_silence=end_silence, max_seconds=max_seconds
+            )
+        self._segmenter = Segmenter(tracker)
+        self._ready: deque[Segment] = deque()
+        self._results: dict[int, PipelineResult] = {}
+        self._cuts = 0
+        self._lock = threading.Lock()  # between a cut (feed) and a snapshot (partial)
+        # Endpointing: the command recognized ahead, at the pause that may end it, with the
+        # segments cut before it and the speech span it was cut to (see `speculate`).
+        self._speculated: tuple[int, int] | None = None
+        self._speculation: tuple[int, SpeechSegment, PipelineResult] | None = None
+        self.recognized_ahead = False  # the final result was the speculative one
+
+    @property
+    def ended(self) -> bool:
+        """Endpointing ended the command: the audio fed after that is ignored."""
+        return self._segmenter.ended
+
+    @property
+    def held_samples(self) -> int:
+        """Samples held for recognition, every copy counted: the audio since the last cut and
+        the segments cut but not taken yet."""
+        held = self._held.samples + (0 if self._originals is None else self._originals.samples)
+        for segment in list(self._ready):
+            held += len(segment.audio) + (0 if segment.original is None else len(segment.original))
+        return held
+
+    @property
+    def segments_cut(self) -> int:
+        return self._cuts
 
     def feed(self, pcm: bytes) -> None:
-        """Convert and denoise the next piece of client PCM."""
+        """Convert and denoise the next piece of client PCM; cut segments at pauses."""
+        if self.ended:
+            return
         audio = self._timed("convert", self._converter.feed, pcm)
         if self._originals is not None:
             self._originals.append(audio)
         if self._denoise is not None:
             audio = self._timed("denoise", self._denoise.feed, audio).audio
-        self._pieces.append(audio)
+        self._add(audio)
+
+    def take_segment(self) -> Segment | None:
+        """The oldest segment cut and not yet taken (its audio is then the taker's)."""
+        with self._lock:
+            return self._ready.popleft() if self._ready else None
+
+    def recognize_segment(self, segment: Segment) -> PipelineResult:
+        """Recognize a taken segment (on any thread); `finish` joins its result in order."""
+        result = self._recognize(segment.audio, {}, segment.original)
+        self._results[segment.index] = result
+        return result
 
     def finish(self, pcm: bytes = b"") -> PipelineResult:
         """Feed the last piece (if any), convert and denoise what is left, find the speech and
-        recognize it. Frees the denoiser's state, whatever happens."""
+        recognize it, with the segments not taken yet; the text joins every segment's, in
+        order. Frees the denoiser's state, whatever happens."""
         try:
             if pcm:
                 self.feed(pcm)
             rest = self._timed("convert", self._converter.finish)
-            original = None
-            if self._originals is not None:
-                original = np.concatenate([*self._originals, rest])
+            if self._originals is not None and not self.ended:
+                self._originals.append(rest)
             if self._denoise is not None:
                 rest = self._timed("denoise", self._denoise.finish, rest).audio
+            if not self.ended:
+                self._held.append(rest)
         finally:
             self.close()
-        audio = np.concatenate([*self._pieces, rest])
-        self._pieces = []
-        return self._recognize(audio, dict(self._timings), original)
+        while (segment := self.take_segment()) is not None:
+            self.recognize_segment(segment)
+        audio = self._held.take(self._held.end)
+        original = None
+        if self._originals is not None:
+            original = self._originals.take(self._held.end)
+        last = self._reuse(audio, dict(self._timings))
+        self.recognized_ahead = last is not None
+        if last is None:
+            last = self._recognize(audio, dict(self._timings), original)
+        results = [self._results[index] for index in sorted(self._results)]
+        return join_results([*results, last], self._held.end / SAMPLE_RATE)
 
-    def partial(self) -> PipelineResult:
-        """A provisional result on the audio converted and denoised so far, for streaming
-        partial transcripts. May run on another thread while `feed()` runs."""
-        pieces = list(self._pieces)  # a snapshot: feed() only appends
-        return self._recognize(np.concatenate([np.zeros(0, dtype=np.float32), *pieces]), {})
+    def partial(self) -> tuple[int, PipelineResult]:
+        """A provisional result on the audio converted and denoised since the last cut, for
+        streaming partial transcripts, with the number of segments cut before that audio. May
+        run on another thread while `feed()` runs."""
+        with self._lock:
+            cuts = self._cuts
+            audio = self._held.snapshot()
+        return cuts, self._recognize(audio, {})
+
+    def speculation_due(self) -> bool:
+        """With endpointing, whether the speaker has paused long enough that the speech span
+        of the command is settled unless they speak again: recognizing it now (`speculate`)
+        saves the recognizer's time after the end, since the end adds only silence."""
+        tracker = self._segmenter.tracker
+        endpointer = self.pipeline.endpointer
+        if tracker is None or endpointer is None or not tracker.endpointing:
+            return False
+        end = tracker.speech_end
+        if end is None or tracker.in_speech or self.ended:
+            return False
+        padding = endpointer.padding_ms * SAMPLE_RATE // 1000
+        return self._held.end > end + padding and self._speculated != (self._cuts, end)
+
+    def speculate(self) -> None:
+        """Recognize the audio since the last cut as if the command had ended here; `finish`
+        uses the result when the final audio's speech span is the same (then the recognizer
+        hears exactly the same samples). On any thread."""
+        tracker = self._segmenter.tracker
+        endpointer = self.pipeline.endpointer
+        if tracker is None or endpointer is None or tracker.speech_end is None:
+            return
+        with self._lock:
+            self._speculated = (self._cuts, tracker.speech_end)
+            cuts = self._cuts
+            audio = self._held.snapshot()
+            original = None
+            if self._originals is not None:
+                original = self._originals.window(self._held.start, self._held.end)
+        speech = endpointer.find_speech(audio)
+        if speech is None or speech.end * SAMPLE_RATE >= len(audio):
+            return
+        self._speculation = (cuts, speech, self._recognize(audio, {}, original))
+
+    def _reuse(
+        self, audio: NDArray[np.float32], timings: dict[str, float]
+    ) -> PipelineResult | None:
+        """The speculative result, if it was made on the same speech of this last segment."""
+        speculation, endpointer = self._speculation, self.pipeline.endpointer
+        if speculation is None or endpointer is None or speculation[0] != self._cuts:
+            return None
+        start = time.perf_counter()
+        speech = endpointer.find_speech(audio)
+        timings["vad"] = time.perf_counter() - start
+        result = speculation[2]
+        if speech != speculation[1] or speech != result.speech:
+            return None
+        merged = {**timings, **{k: v for k, v in result.timings.items() if k != "vad"}}
+        return replace(result, audio_seconds=len(audio) / SAMPLE_RATE, timings=merged)
+
+    def _add(self, audio: NDArray[np.float32]) -> None:
+        start = self._held.end
+        self._held.append(audio)
+        cuts, end = self._segmenter.feed(audio, start, self._held)
+        if end is not None:
+            with self._lock:
+                self._held.truncate(end)
+                if self._originals is not None:
+                    self._originals.truncate(end)
+        for cut in cuts:
+            self._cut(cut)
+
+    def _cut(self, at: int) -> None:
+        with self._lock:
+            audio = self._held.take(at)
+            original = None if self._originals is None else self._originals.take(at)
+            self._ready.append(Segment(self._cuts, audio, original))
+            self._cuts += 1
 
     def _recognize(
         self,
@@ -177,12 +336,9 @@ class PipelineStream:
         )
 
     def close(self) -> None:
-        """Free the denoiser's state and the audio kept so far (`finish()` does this too); safe
-        to call twice."""
+        """Free the denoiser's state (`finish()` does this too); safe to call twice."""
         if self._denoise is not None:
             self._denoise.close()
-        if self._originals is not None:
-            self._originals = []
 
     def _timed(self, stage: str, function: Callable[..., _T], *args: Any) -> _T:
         start = time.perf_counter()
@@ -190,6 +346,27 @@ class PipelineStream:
             return function(*args)
         finally:
             self._timings[stage] += time.perf_counter() - start
+
+
+def join_results(results: list[PipelineResult], audio_seconds: float) -> PipelineResult:
+    """One utterance's result from its segments' (in order). One segment is its own result;
+    several have no single speech span."""
+    if len(results) == 1:
+        return results[0]
+    timings: dict[str, float] = {}
+    for result in results:
+        for stage, seconds in result.timings.items():
+            timings[stage] = timings.get(stage, 0.0) + seconds
+    spoken = [result for result in results if result.text.strip()]
+    return PipelineResult(
+        " ".join(result.text.strip() for result in spoken),
+        audio_seconds,
+        timings,
+        None,
+        " ".join(result.phonemes for result in spoken if result.phonemes),
+        any(result.original_kept for result in spoken),
+        "grammar" if spoken and all(r.source == "grammar" for r in spoken) else "open",
+    )
 
 
 def _cut(audio: NDArray[np.float32], segment: SpeechSegment) -> NDArray[np.float32]:

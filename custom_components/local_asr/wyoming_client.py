@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterable
 from dataclasses import dataclass
 from typing import Any
@@ -100,7 +101,11 @@ async def async_transcribe(
     stream: AsyncIterable[bytes],
     token: str | None = None,
 ) -> TranscribeResult:
-    """Send audio as it arrives (16 kHz, 16 bit, mono) and wait for the transcript."""
+    """Send audio as it arrives (16 kHz, 16 bit, mono) and wait for the transcript.
+
+    The answer is read while the audio is sent: a server that ends the command itself
+    (`requires_external_vad: false`) answers before the stream ends, and then no more audio
+    is taken from the stream (`audio-stop` ends the utterance for the server)."""
     context: dict[str, Any] = {"streaming": False}
     if token:
         context["token"] = token
@@ -110,22 +115,37 @@ async def async_transcribe(
             await client.write_event(
                 AudioStart(rate=SAMPLE_RATE, width=SAMPLE_WIDTH, channels=SAMPLE_CHANNELS).event()
             )
-            async for audio in stream:
-                await client.write_event(
-                    AudioChunk(
-                        rate=SAMPLE_RATE, width=SAMPLE_WIDTH, channels=SAMPLE_CHANNELS, audio=audio
-                    ).event()
-                )
-            await client.write_event(AudioStop().event())
-            while True:
-                event = await client.read_event()
-                if event is None:
-                    raise WyomingConnectionError("the server closed the connection")
-                if Transcript.is_type(event.type):
-                    transcript = Transcript.from_event(event)
-                    return TranscribeResult(transcript.text, transcript.language)
-                if Error.is_type(event.type):
-                    error = Error.from_event(event)
-                    raise WyomingServerError(error.code, error.text)
+            answer = asyncio.ensure_future(_read_answer(client))
+            try:
+                async for audio in stream:
+                    if answer.done():
+                        break  # answered already (endpointing, or an error)
+                    await client.write_event(
+                        AudioChunk(
+                            rate=SAMPLE_RATE,
+                            width=SAMPLE_WIDTH,
+                            channels=SAMPLE_CHANNELS,
+                            audio=audio,
+                        ).event()
+                    )
+                with contextlib.suppress(OSError):  # the server may have closed after an error
+                    await client.write_event(AudioStop().event())
+                return await answer
+            finally:
+                answer.cancel()
     except OSError as error:
         raise WyomingConnectionError(str(error) or type(error).__name__) from error
+
+
+async def _read_answer(client: AsyncTcpClient) -> TranscribeResult:
+    """The transcript, or the server's error."""
+    while True:
+        event = await client.read_event()
+        if event is None:
+            raise WyomingConnectionError("the server closed the connection")
+        if Transcript.is_type(event.type):
+            transcript = Transcript.from_event(event)
+            return TranscribeResult(transcript.text, transcript.language)
+        if Error.is_type(event.type):
+            error = Error.from_event(event)
+            raise WyomingServerError(error.code, error.text)

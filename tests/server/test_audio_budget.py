@@ -120,7 +120,12 @@ async def test_a_fast_sender_waits_for_conversion(
     assert server.port is not None
     long = goforward * 20  # 57 s, sent as fast as the socket allows
     events = await transcribe(server.port, long)
-    assert final_text(events) == expected_text(len(long))
+    words = final_text(events).split()
+    # Recognized in segments of at most 30 s (no VAD here: cut at the quietest point), each
+    # counted from w0 by the word clock; every sample is heard once.
+    heard = len(long) / 2 / 16000 / 0.25
+    assert heard - 3 < len(words) <= heard
+    assert 2 <= words.count("w0") <= 3
 
 
 def test_budget_keeps_a_reserve_for_other_addresses() -> None:

@@ -32,7 +32,7 @@ class ChunkPolicy:
     context_seconds: float = 1.0
 
 
-def _quietest_cut(audio: NDArray[np.float32], lo: int, hi: int, frame: int) -> int:
+def quietest_cut(audio: NDArray[np.float32], lo: int, hi: int, frame: int) -> int:
     """A multiple of `frame` in [lo, hi] where the surrounding frame has the least energy."""
     first = -(-lo // frame)
     last = hi // frame
@@ -64,7 +64,7 @@ def plan_chunks(
     while total - cuts[-1] > core_max:
         hi = cuts[-1] + core_max
         lo = max(cuts[-1] + frame_samples, hi - search)
-        cuts.append(_quietest_cut(audio, lo, hi, frame_samples))
+        cuts.append(quietest_cut(audio, lo, hi, frame_samples))
     plans = []
     for index, core_start in enumerate(cuts):
         start = max(0, core_start - context)

@@ -6,12 +6,16 @@ region when `start_ratio` of it is speech and closes it when `end_ratio` of it i
 bursts (a click, a cough shorter than the window's trigger count) never open a region.
 The result spans the first to the last speech region, padded by `padding_ms` on each side so
 that soft word onsets and endings are not clipped.
+
+`SpeechTracker` runs the same smoothing frame by frame while audio arrives: it tells where the
+speaker paused (a region closed: long dictation is cut there, `pipeline.py`) and, for
+server-side endpointing, where a command ended (enough silence after speech, or a time limit).
 """
 
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import webrtcvad
@@ -76,6 +80,10 @@ class Endpointer:
             for offset in range(0, len(pcm) - frame_bytes + 1, frame_bytes)
         ]
 
+    @property
+    def frame_samples(self) -> int:
+        return SAMPLE_RATE * self.frame_ms // 1000
+
     def speech_regions(self, labels: list[bool]) -> list[tuple[int, int]]:
         """Smoothed speech regions as [first, last + 1) frame indices, trimmed to speech frames."""
         regions: list[tuple[int, int]] = []
@@ -110,3 +118,102 @@ class Endpointer:
             start=max(regions[0][0] * frame_seconds - padding, 0.0),
             end=min(regions[-1][1] * frame_seconds + padding, duration),
         )
+
+
+@dataclass
+class Heard:
+    """What `SpeechTracker.feed` found in new audio, in samples from the utterance's start."""
+
+    # Where each speech region closed (a pause long enough for the smoothing window).
+    pauses: list[int] = field(default_factory=list)
+    # Where the command ended (endpointing), if it did in this audio.
+    end: int | None = None
+
+
+class SpeechTracker:
+    """`Endpointer`'s smoothing over one utterance, fed in pieces (one VAD state for the whole
+    stream; not thread-safe).
+
+    With `end_silence` (seconds), the command ends once a speech region has closed and no new
+    one has opened for that long after its last speech frame, or after `max_seconds` of audio
+    in any case (a client that never stops gets an answer)."""
+
+    def __init__(
+        self,
+        endpointer: Endpointer,
+        *,
+        end_silence: float | None = None,
+        max_seconds: float | None = None,
+    ) -> None:
+        self.endpointer = endpointer
+        self._vad = webrtcvad.Vad(endpointer.aggressiveness)
+        self._frame = endpointer.frame_samples
+        self._rest = np.zeros(0, dtype=np.float32)
+        self._window: deque[bool] = deque(maxlen=endpointer.window_frames)
+        self._end_frames = (
+            None if end_silence is None else max(1, round(end_silence * 1000 / endpointer.frame_ms))
+        )
+        self._max_frames = (
+            None if max_seconds is None else max(1, int(max_seconds * 1000 / endpointer.frame_ms))
+        )
+        self.frames = 0  # frames labelled so far
+        self.in_speech = False
+        self.heard_speech = False
+        self.ended = False
+        # The last speech frame of a speech region (a lone noisy frame outside one does not
+        # count: it would restart the silence).
+        self._last_speech = 0
+
+    def feed(self, audio: NDArray[np.float32]) -> Heard:
+        heard = Heard()
+        if self.ended:
+            return heard
+        samples = np.concatenate([self._rest, audio.astype(np.float32, copy=False)])
+        count = len(samples) // self._frame
+        self._rest = samples[count * self._frame :]
+        if count == 0:
+            return heard
+        pcm = (np.clip(samples[: count * self._frame], -1.0, 1.0) * 32767.0).round()
+        data = pcm.astype("<i2").tobytes()
+        step = 2 * self._frame
+        e = self.endpointer
+        for index in range(count):
+            is_speech = bool(
+                self._vad.is_speech(data[index * step : (index + 1) * step], SAMPLE_RATE)
+            )
+            frame = self.frames
+            self.frames += 1
+            self._window.append(is_speech)
+            if is_speech and self.in_speech:
+                self._last_speech = frame
+            voiced = sum(self._window)
+            if not self.in_speech:
+                if voiced >= e.start_ratio * e.window_frames:
+                    self.in_speech = self.heard_speech = True
+                    self._last_speech = frame
+            elif len(self._window) - voiced >= e.end_ratio * e.window_frames:
+                self.in_speech = False
+                self._window.clear()
+                heard.pauses.append(self.frames * self._frame)
+            if self._ends(frame):
+                self.ended = True
+                heard.end = self.frames * self._frame
+                break
+        return heard
+
+    @property
+    def endpointing(self) -> bool:
+        return self._end_frames is not None
+
+    @property
+    def speech_end(self) -> int | None:
+        """Where the last speech region's last speech frame ends (samples), once speech was
+        heard."""
+        return (self._last_speech + 1) * self._frame if self.heard_speech else None
+
+    def _ends(self, frame: int) -> bool:
+        if self._max_frames is not None and self.frames >= self._max_frames:
+            return True
+        if self._end_frames is None or self.in_speech or not self.heard_speech:
+            return False
+        return frame - self._last_speech >= self._end_frames

@@ -49,7 +49,13 @@ def _server_arguments(parser: argparse.ArgumentParser) -> None:
         help="announce the server over zeroconf (name: derived from the host)",
     )
     server.add_argument("--no-zeroconf", dest="zeroconf", action="store_false", default=_S)
-    server.add_argument("--max-utterance-seconds", default=_S, metavar="S", help="default 30")
+    server.add_argument(
+        "--max-utterance-seconds",
+        default=_S,
+        metavar="S",
+        help=f"default {Settings().max_utterance_seconds:g} (long dictation is recognized in "
+        "segments at pauses, in bounded memory)",
+    )
     server.add_argument(
         "--partial-interval",
         default=_S,
@@ -125,6 +131,14 @@ def _audio_arguments(parser: argparse.ArgumentParser) -> None:
     )
     audio.add_argument("--vad", action=argparse.BooleanOptionalAction, default=_S)
     audio.add_argument("--vad-aggressiveness", default=_S, metavar="0..3", help="default 2")
+    audio.add_argument(
+        "--endpointing",
+        action=argparse.BooleanOptionalAction,
+        default=_S,
+        help="with --vad: end a command after enough trailing silence (per transcribe's "
+        "vad_sensitivity) and answer at once; info then says requires_external_vad: false "
+        f"(default {'on' if Settings().endpointing else 'off'})",
+    )
 
 
 def _ops_arguments(parser: argparse.ArgumentParser) -> None:

@@ -8,6 +8,12 @@ concatenate to the final text), `transcript`, `transcript-stop`. Clients that on
 `transcript` (Home Assistant's) ignore the others. `context: {"streaming": false}` turns them
 off.
 
+With `--endpointing`, the server ends a command itself once the VAD has heard enough silence
+after speech (how much: `transcribe`'s `vad_sensitivity`, as Home Assistant's own VAD maps it)
+and sends the transcript at once, while the client may still be sending; the rest of that
+utterance's audio is read and dropped until its `audio-stop`, which then needs no answer.
+`context: {"endpointing": false}` turns it off for one utterance (dictation).
+
 Anything wrong gets one `error` event (text + code) and one log line. The connection goes on,
 except when the stream cannot be followed any more, and at the `audio-stop` of an utterance
 that was refused or failed: no transcript will come, and closing tells every client so (Home
@@ -32,7 +38,7 @@ from wyoming.ping import Ping, Pong
 
 from ..asr_service import AsrService, check_language
 from ..audio.convert import AudioFormat, AudioFormatError
-from ..config import MAX_EVENT_BYTES, ConfigError
+from ..config import ENDPOINT_SILENCE_SECONDS, MAX_EVENT_BYTES, ConfigError
 from ..ops.access import AllowList
 from ..ops.auth import Authorizer, transcribe_refusal
 from ..ops.metrics import Metrics
@@ -101,9 +107,12 @@ class ConnectionHandler:
         self._utterance: Utterance | None = None
         # Writes the current utterance's partial transcripts as they come.
         self._forwarding: asyncio.Task[None] | None = None
-        self._tasks: set[asyncio.Task[None]] = set()  # keeps running forwarders referenced
+        self._tasks: set[asyncio.Task[Any]] = set()  # keeps running forwarders referenced
         # After a refused utterance: drop its audio silently until `audio-stop`.
         self._discarding = False
+        # An utterance endpointing ended: finished (transcript sent) by `_early`, its audio
+        # dropped until `audio-stop`.
+        self._early: asyncio.Task[bool] | None = None
         # The last `transcribe` was refused: so is the utterance that follows it.
         self._refused_request = False
         # The server is stopping (`request_stop`); True while an utterance whose audio is
@@ -217,8 +226,13 @@ class ConnectionHandler:
         elif Transcribe.is_type(event.type):
             await self._on_transcribe(event)
         elif Describe.is_type(event.type):
+            settings = self.service.settings
             await self.write(
-                info_event(self.service.model_info, denoise=self.service.settings.denoise)
+                info_event(
+                    self.service.model_info,
+                    denoise=settings.denoise,
+                    endpointing=settings.endpointing and settings.vad,
+                )
             )
         elif Ping.is_type(event.type):
             await self.write(Pong(text=event.data.get("text")).event())
@@ -235,6 +249,7 @@ class ConnectionHandler:
         self._refused_request = False
         if request.language is not None and request.language != "":
             self._check_language(request.language)
+        self._check_vad_sensitivity(request.vad_sensitivity)
         if self.service.settings.require_token:
             refusal = await transcribe_refusal(
                 self.authorizer, request.context, peer=self.peer, name=self.name
@@ -257,7 +272,30 @@ class ConnectionHandler:
             self._refused_request = True
             raise ClientError("unsupported-language", problem)
 
+    def _check_vad_sensitivity(self, sensitivity: object) -> None:
+        if sensitivity is None or _sensitivity_name(sensitivity) in ENDPOINT_SILENCE_SECONDS:
+            return
+        self._request = None
+        self._refused_request = True
+        known = ", ".join(ENDPOINT_SILENCE_SECONDS)
+        raise ClientError(
+            "unsupported-vad-sensitivity",
+            f"vad_sensitivity {sensitivity!r} is not one of: {known}",
+        )
+
+    def _end_silence(self, request: Transcribe | None) -> float | None:
+        """Seconds of silence after speech that end this utterance; None: the client ends it."""
+        settings = self.service.settings
+        if not (settings.endpointing and settings.vad):
+            return None
+        context = request.context if request is not None else None
+        if isinstance(context, dict) and context.get("endpointing", True) is False:
+            return None
+        sensitivity = None if request is None else request.vad_sensitivity
+        return ENDPOINT_SILENCE_SECONDS[_sensitivity_name(sensitivity or "default")]
+
     async def _on_start(self, event: Event) -> None:
+        await self._wait_early()
         self._drop_utterance("a new audio-start replaced an unfinished utterance")
         self._discarding = True
         if self._refused_request:
@@ -281,13 +319,44 @@ class ConnectionHandler:
             fmt,
             streaming=_wants_streaming(request),
             language=request.language if request and request.language else None,
+            end_silence=self._end_silence(request),
+            on_end=self._on_endpoint,
+            release=lambda amount: self.budget.release(amount, self.name),
         )
         self._forwarding = task = asyncio.create_task(self._forward(utterance.outbox))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def _on_endpoint(self) -> None:
+        """Endpointing ended the current utterance: answer now, drop its audio until stop."""
+        utterance, self._utterance = self._utterance, None
+        if utterance is None:
+            return
+        self._finishing = True
+        self._early = asyncio.create_task(self._finish_early(utterance))
+        self._tasks.add(self._early)
+        self._early.add_done_callback(self._tasks.discard)
+
+    async def _finish_early(self, utterance: Utterance) -> bool:
+        try:
+            return await self._finish(utterance)
+        except ClientError as error:
+            _LOGGER.warning("Client %s: %s", self.name, error.message)
+            await self.send_error(error.code, error.message)
+            return not error.close
+        finally:
+            self._finishing = False
+
+    async def _wait_early(self) -> bool:
+        """The transcript of an utterance that endpointing ended is out (True: the connection
+        goes on)."""
+        task, self._early = self._early, None
+        if task is None:
+            return True
+        return await task and not self.stopping
+
     async def _on_chunk(self, event: Event) -> None:
-        if self._discarding:
+        if self._discarding or self._early is not None:
             return
         utterance = self._utterance
         if utterance is None:
@@ -311,6 +380,10 @@ class ConnectionHandler:
         if utterance.pending_bytes > utterance.format.bytes_per_second * MAX_PENDING_SECONDS:
             # Read no more from this client until its audio is converted (TCP holds the rest).
             await utterance.wait_fed()
+        if utterance.segments_waiting and utterance.held_bytes > self.budget.per_utterance // 2:
+            # Long dictation sent faster than it is recognized: wait for the recognizer rather
+            # than hold more audio.
+            await utterance.wait_segments()
 
     def _refuse_utterance(self, utterance: Utterance, code: str, message: str) -> None:
         self._record(utterance.seconds, {}, 0.0, ok=False)
@@ -319,6 +392,9 @@ class ConnectionHandler:
         raise ClientError(code, message)
 
     async def _on_stop(self) -> bool:
+        if self._early is not None:
+            # Endpointing answered already: this stop ends the audio it did not listen to.
+            return await self._wait_early()
         if self._discarding:
             # The utterance was refused with an error: no transcript follows, so close, or a
             # client that ignores `error` (Home Assistant 2025.4) would wait for ever.
@@ -420,6 +496,11 @@ class ConnectionHandler:
             return
         with contextlib.suppress(ConnectionError):
             await self.write(Error(text=message, code=code).event())
+
+
+def _sensitivity_name(sensitivity: object) -> str:
+    """`transcribe`'s vad_sensitivity as its name (wyoming gives a `VadSensitivity` enum)."""
+    return str(getattr(sensitivity, "value", sensitivity))
 
 
 def _wants_streaming(request: Transcribe | None) -> bool:

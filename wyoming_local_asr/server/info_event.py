@@ -30,14 +30,16 @@ def asr_model(info: ModelInfo) -> AsrModel:
     )
 
 
-def info_event(model: ModelInfo, *, denoise: bool = True) -> Event:
-    """`denoise`: the server's RNNoise stage is on (`Settings.denoise`).
+def info_event(model: ModelInfo, *, denoise: bool = True, endpointing: bool = False) -> Event:
+    """`denoise`: the server's RNNoise stage is on (`Settings.denoise`); `endpointing`: the
+    server ends commands itself (`Settings.endpointing` with `vad`).
 
     The audio-processing fields tell Home Assistant (2026.11+) what to do before the audio
     reaches us: with RNNoise on, nothing (ESPHome satellites then send their raw microphone
     channel, and the noise is not suppressed twice); with it off, Home Assistant's own noise
-    suppression and auto gain. The end of speech is still Home Assistant's to find
-    (`requires_external_vad`): the server does not end a command on its own yet.
+    suppression and auto gain. With endpointing the server finds the end of a command itself
+    and answers while the audio still arrives (`requires_external_vad: false`); without it,
+    Home Assistant's VAD must end the stream.
     """
     program = AsrProgram(
         name=PROGRAM_NAME,
@@ -47,7 +49,7 @@ def info_event(model: ModelInfo, *, denoise: bool = True) -> Event:
         version=__version__,
         models=[asr_model(model)],
         supports_transcript_streaming=True,
-        requires_external_vad=True,
+        requires_external_vad=not endpointing,
         prefers_auto_gain_enabled=not denoise,
         prefers_noise_reduction_enabled=not denoise,
     )
