@@ -20,7 +20,7 @@ from ..config import (
     Settings,
     load_settings,
 )
-from ..config_validators import DEFAULT_OPS_PORT, DEVICES, PRECISIONS, VALIDATORS
+from ..config_validators import DEFAULT_OPS_PORT, DEVICES, PRECISIONS, RECOGNIZERS, VALIDATORS
 
 _S = argparse.SUPPRESS
 
@@ -110,6 +110,32 @@ def _model_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"how far below the open words a grammar sentence may score (acoustics and "
         f"language model, as the open search scores) and still win "
         f"(default {defaults.grammar_threshold:g})",
+    )
+    remote = parser.add_argument_group("recognizer on a Ray cluster (docs/scaling.md)")
+    remote.add_argument(
+        "--recognizer",
+        default=_S,
+        help=f"{'|'.join(RECOGNIZERS)}: ray sends each speech segment to the Ray Serve "
+        "application of `wyoming-local-asr ray deploy` (default local)",
+    )
+    remote.add_argument(
+        "--ray-address",
+        default=_S,
+        metavar="HOST:PORT",
+        help="the Ray cluster (its GCS address; default auto: $RAY_ADDRESS or a local one)",
+    )
+    remote.add_argument(
+        "--ray-deployment",
+        default=_S,
+        metavar="NAME",
+        help=f"the Serve application's name (default {defaults.ray_deployment})",
+    )
+    remote.add_argument(
+        "--ray-timeout",
+        default=_S,
+        metavar="S",
+        help=f"seconds one remote recognition may take in all, retries included "
+        f"(default {defaults.ray_timeout:g})",
     )
 
 

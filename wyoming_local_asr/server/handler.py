@@ -36,6 +36,7 @@ from ..config import MAX_EVENT_BYTES, ConfigError
 from ..ops.access import AllowList
 from ..ops.auth import Authorizer, transcribe_refusal
 from ..ops.metrics import Metrics
+from ..recognizer import RecognizerUnavailable
 from .audio_budget import MAX_PENDING_SECONDS, AudioBudget, held_bytes, held_copies
 from .info_event import PROGRAM_NAME, info_event
 from .limits import ConnectionStats
@@ -345,6 +346,10 @@ class ConnectionHandler:
             self.stats.left_after_stop += 1
             _LOGGER.debug("Client %s left before its transcript (not transcribed)", self.name)
             return False
+        except RecognizerUnavailable as error:
+            _LOGGER.debug("Client %s: %s", self.name, error)
+            self._record(utterance.seconds, {}, time.perf_counter() - stopped, ok=False)
+            raise ClientError("recognizer-unavailable", str(error), close=True) from None
         except Exception:
             _LOGGER.exception("Client %s: transcription failed", self.name)
             self._record(utterance.seconds, {}, time.perf_counter() - stopped, ok=False)
