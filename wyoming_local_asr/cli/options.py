@@ -25,7 +25,7 @@ from ..config_validators import DEFAULT_OPS_PORT, DEVICES, PRECISIONS, RECOGNIZE
 _S = argparse.SUPPRESS
 
 
-GROUPS = ("server", "model", "audio", "ops")
+GROUPS = ("server", "model", "recognizer", "ray", "audio", "ops")
 
 
 def add_settings_arguments(
@@ -111,13 +111,20 @@ def _model_arguments(parser: argparse.ArgumentParser) -> None:
         f"language model, as the open search scores) and still win "
         f"(default {defaults.grammar_threshold:g})",
     )
-    remote = parser.add_argument_group("recognizer on a Ray cluster (docs/scaling.md)")
-    remote.add_argument(
+
+
+def _recognizer_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument_group("recognizer").add_argument(
         "--recognizer",
         default=_S,
         help=f"{'|'.join(RECOGNIZERS)}: ray sends each speech segment to the Ray Serve "
         "application of `wyoming-local-asr ray deploy` (default local)",
     )
+
+
+def _ray_arguments(parser: argparse.ArgumentParser) -> None:
+    defaults = Settings()
+    remote = parser.add_argument_group("Ray cluster (docs/scaling.md)")
     remote.add_argument(
         "--ray-address",
         default=_S,
@@ -201,6 +208,8 @@ def _ops_arguments(parser: argparse.ArgumentParser) -> None:
 _GROUPS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
     "server": _server_arguments,
     "model": _model_arguments,
+    "recognizer": _recognizer_arguments,
+    "ray": _ray_arguments,
     "audio": _audio_arguments,
     "ops": _ops_arguments,
 }

@@ -1,0 +1,99 @@
+"""A Ray cluster of this machine for the tests: `ray start --head --block` in its own session on
+loopback, stopped by killing that session's processes (ours only, never `ray stop`, which
+would stop every Ray process of the user), and started again on the same port."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from wyoming_local_asr.evaluation.server_bench import free_port
+
+RAY = Path(sys.executable).parent / "ray"
+# Ray resolves 127.0.0.1 to the machine's outward address unless it believes it runs without
+# clusters (as on macOS): this keeps the head, its workers and our drivers on loopback.
+LOOPBACK_ENV = {
+    "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
+    "RAY_USAGE_STATS_ENABLED": "0",
+    "RAY_DEDUP_LOGS": "0",
+}
+START_SECONDS = 240.0
+
+
+def ray_env() -> dict[str, str]:
+    return {**os.environ, **LOOPBACK_ENV}
+
+
+class LocalRayCluster:
+    def __init__(self, directory: Path, num_cpus: int = 2) -> None:
+        self.directory = directory
+        self.num_cpus = num_cpus
+        self.port = free_port()
+        # Every fixed port of its own, so that another cluster on the machine is no obstacle.
+        self.ports = {
+            "--dashboard-port": free_port(),
+            "--ray-client-server-port": free_port(),
+            "--node-manager-port": free_port(),
+            "--object-manager-port": free_port(),
+            "--metrics-export-port": free_port(),
+            "--dashboard-agent-listen-port": free_port(),
+            "--dashboard-agent-grpc-port": free_port(),
+            "--runtime-env-agent-port": free_port(),
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.starts += 1
+        log = self.directory / f"head-{self.starts}.log"
+        command = [
+            str(RAY), "start", "--head", "--block", f"--num-cpus={self.num_cpus}",
+            f"--port={self.port}", "--node-ip-address=127.0.0.1", "--include-dashboard=false",
+            "--disable-usage-stats", f"--temp-dir={self.directory / 'ray'}",
+        ]  # fmt: skip
+        command += [f"{flag}={port}" for flag, port in self.ports.items()]
+        with log.open("wb") as stream:
+            self.process = subprocess.Popen(
+                command, stdout=stream, stderr=subprocess.STDOUT, env=ray_env(),
+                start_new_session=True,
+            )  # fmt: skip
+        deadline = time.monotonic() + START_SECONDS
+        while b"Ray runtime started" not in log.read_bytes():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"ray start failed: {log.read_text(errors='replace')[-2000:]}")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        """Kill the head's session at once (the harshest stop), and wait until it is gone."""
+        process, self.process = self.process, None
+        if process is None:
+            return
+        session = process.pid
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(session, signal.SIGKILL)
+        process.wait(timeout=30)
+        deadline = time.monotonic() + 30.0
+        while _session_alive(session) and time.monotonic() < deadline:
+            time.sleep(0.2)
+
+
+def _session_alive(session: int) -> bool:
+    for status in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = status.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        # fields after the command: state, ppid, pgrp, session, ...
+        if len(fields) > 3 and int(fields[3]) == session and fields[0] != "Z":
+            return True
+    return False
