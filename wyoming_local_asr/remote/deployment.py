@@ -49,7 +49,8 @@ from .wire import (
     decode_audio,
 )
 
-_LOGGER = logging.getLogger(__name__)
+# Serve writes this logger to each replica's own log file (`logs/serve/replica_*.log`).
+_LOGGER = logging.getLogger("ray.serve")
 
 DEPLOYMENT_NAME = "recognizer"
 
@@ -139,7 +140,8 @@ class RecognizerReplica:
                 raise VocabularyMissing(key)
             self._recognizer = await asyncio.to_thread(self._build, entry)
             self._key = key
-            _LOGGER.info("Vocabulary %s in use", key or "(base)")
+            home = entry.document.get("version", "none")
+            _LOGGER.info("Vocabulary %s in use (home %s)", key or "(base)", home)
 
     async def _fetch(self, key: str) -> PublishedVocabulary | None:
         if key == BASE_VOCABULARY:
