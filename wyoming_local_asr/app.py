@@ -20,6 +20,7 @@ from .config import (
     AUTH_FAILURE_ADDRESSES,
     DEFAULT_MODEL,
     HOME_ASSISTANT_TOKEN_ENV,
+    RAY_FRONT_END_WORKERS,
     SUPERVISOR_TOKEN_ENV,
     ConfigError,
     Settings,
@@ -125,11 +126,15 @@ class Application:
         if not home.empty and (remote or await asyncio.to_thread(_needs_g2p, settings, home)):
             home, later = HomeVocabulary(), home
         loader: RecognizerLoader = load_recognizer_for
-        if settings.recognizer == "ray":
+        workers = None
+        if remote:
             recognizer, loader = await self._connect_remote()
+            workers = RAY_FRONT_END_WORKERS
         else:
             recognizer = await _load_model(settings, self.build_model, home)
-        self.service = AsrService(settings, recognizer, loader=loader, home=home, store=store)
+        self.service = AsrService(
+            settings, recognizer, loader=loader, workers=workers, home=home, store=store
+        )
         if not later.empty:
             await self.service.vocabulary.submit(later.to_document(), bounded=False)
         self.server = WyomingServer(

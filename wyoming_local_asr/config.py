@@ -74,6 +74,9 @@ DEFAULT_RAY_TIMEOUT = 30.0
 RAY_RECONNECT_INTERVAL = 2.0
 # Attempts per utterance when a replica dies under it (transcribing is idempotent).
 RAY_ATTEMPTS = 3
+# A front end's worker threads: they mostly wait for the deployment, and as many calls in
+# flight as clients let a replica batch them (the local server has one per core).
+RAY_FRONT_END_WORKERS = 32
 # The deployment (`ray deploy`): replicas, resources per replica, dynamic batching (a batch is
 # run when it holds `max_batch_size` segments or `batch_wait_s` after its first one), and how
 # many requests one replica takes at once (beyond them, Serve queues or routes elsewhere).

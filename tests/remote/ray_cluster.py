@@ -21,6 +21,8 @@ LOOPBACK_ENV = {
     "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
     "RAY_USAGE_STATS_ENABLED": "0",
     "RAY_DEDUP_LOGS": "0",
+    # On a loaded 2-core machine the raylet may take longer to register than Ray's default.
+    "RAY_raylet_start_wait_time_s": "180",
 }
 START_SECONDS = 240.0
 

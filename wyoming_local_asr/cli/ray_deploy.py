@@ -8,6 +8,7 @@ import argparse
 import logging
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 from ..app import StartupError, prepare_model
 from ..config import (
@@ -70,6 +71,22 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help=f"requests one replica takes at once (default {DEFAULT_RAY_MAX_ONGOING})",
     )
     deploy.set_defaults(func=run_deploy)
+    bench = commands.add_parser(
+        "bench",
+        help="measure local against Ray Serve (batching on and off) for 1-32 clients",
+        description="Start a local Ray cluster, deploy the recognizer with batching on and "
+        "then off, and measure throughput and p95 latency against the local recognizer for "
+        "concurrent clients (evaluation/ray_bench.py); writes a JSON report and a PNG plot.",
+    )
+    add_settings_arguments(bench, ("model",))
+    bench.add_argument("--clients", default="1,2,4,8,16,32", help="levels (default 1..32)")
+    bench.add_argument("--runs", type=_positive_int, default=3)
+    bench.add_argument("--per-client", type=_positive_int, default=4, help="utterances each")
+    bench.add_argument("--replicas", type=_positive_int, default=2)
+    bench.add_argument("--batch-size", type=_positive_int, default=DEFAULT_RAY_BATCH_SIZE)
+    bench.add_argument("--batch-wait", type=_fraction, default=DEFAULT_RAY_BATCH_WAIT_S)
+    bench.add_argument("--output", type=Path, default=Path("ray-bench.json"), metavar="JSON")
+    bench.set_defaults(func=run_bench)
     delete = commands.add_parser("delete", help="remove the recognizer application")
     add_settings_arguments(delete, ("ray",))
     delete.set_defaults(func=run_delete)
@@ -122,6 +139,50 @@ def run_deploy(args: argparse.Namespace) -> int:
         f"Deployed {options.app_name}: {options.replicas} replicas of model {settings.model} "
         f"({options.cpus_per_replica:g} CPUs, {options.gpus_per_replica:g} GPUs each; batching "
         f"{'on, ' + str(options.batch_size) + ' per batch' if options.batching else 'off'})"
+    )
+    return 0
+
+
+def run_bench(args: argparse.Namespace) -> int:
+    try:
+        settings = settings_from_args(args)
+        prepare_model(settings, build_default_model)
+        levels = tuple(_positive_int(level) for level in args.clients.split(","))
+    except (ConfigError, ValueError, argparse.ArgumentTypeError) as error:
+        print(f"wyoming-local-asr: error: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    except StartupError as error:
+        print(f"wyoming-local-asr: error: {error}", file=sys.stderr)
+        return EXIT_STARTUP
+    try:
+        from ..evaluation.ray_bench import run_bench as bench
+        from ..evaluation.ray_bench import write_report
+    except ModuleNotFoundError as error:
+        if (error.name or "").partition(".")[0] != "ray":
+            raise
+        print(f"wyoming-local-asr: error: {RAY_MISSING}", file=sys.stderr)
+        return EXIT_STARTUP
+    report = bench(
+        settings,
+        levels=levels,
+        runs=args.runs,
+        per_client=args.per_client,
+        replicas=args.replicas,
+        batch_size=args.batch_size,
+        batch_wait_s=args.batch_wait,
+    )
+    picture = write_report(report, args.output)
+    print(f"Wrote {args.output}" + (f" and {picture}" if picture else ""))
+    for system, rows in report["results"].items():
+        cells = ", ".join(
+            f"{row['clients']}: {row['utterances_per_s']:.1f}/s "
+            f"p95 {1000 * row['latency_p95_s']:.0f} ms"
+            for row in rows
+        )
+        print(f"{system}: {cells}")
+    hop = report["hop"]
+    print(
+        f"remote hop overhead (median, 1 client): {1000 * hop['remote_overhead_median_s']:.1f} ms"
     )
     return 0
 

@@ -1,0 +1,252 @@
+"""Scaling out with Ray, measured: throughput and p95 latency of the recognizer for 1-32
+concurrent clients, local against a Ray Serve deployment with batching on and off, and the
+remote hop's own cost per utterance (`wyoming-local-asr ray bench`, `docs/benchmarks.md`).
+
+Measured at the seam the front end cuts (`Recognizer.transcribe` on a speech segment), so the
+figures are the recognizer's and not RNNoise's or the network's: each client is a thread that
+sends the real clips one after another and waits for each answer. The local recognizer runs on
+a pool as many threads wide as the machine's cores (the local server's `AsrService`); the Ray
+deployment runs `replicas` replicas of one CPU on a local cluster that this command starts and
+stops itself (loopback only). Every level runs `runs` times, interleaving the systems, and the
+report keeps the median (and min) of the runs: the machine may be shared, absolute times are
+noisy, ratios side by side in one run are what to read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..asr_service import default_workers, load_recognizer_for
+from ..build.measure import Clip, testdata_clips
+from ..config import Settings
+from ..progress import Progress
+from ..recognizer import Recognizer, Transcription
+
+LEVELS = (1, 2, 4, 8, 16, 32)
+SYSTEMS = ("local", "ray, batching on", "ray, batching off")
+Transcribe = Callable[[NDArray[np.float32]], Transcription]
+
+
+def run_level(
+    transcribe: Transcribe, clips: list[Clip], clients: int, per_client: int
+) -> dict[str, float]:
+    """`clients` threads, each sending `per_client` clips in turn: utterances/s, audio s/s,
+    latency median/p95, and the medians of the recognizer's own stages."""
+    latencies: list[float] = []
+    stages: dict[str, list[float]] = {}
+    lock = threading.Lock()
+
+    def client(index: int) -> None:
+        for turn in range(per_client):
+            clip = clips[(index * 7 + turn) % len(clips)]
+            start = time.perf_counter()
+            result = transcribe(clip.audio)
+            elapsed = time.perf_counter() - start
+            with lock:
+                latencies.append(elapsed)
+                for stage, seconds in result.timings.items():
+                    stages.setdefault(stage, []).append(seconds)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    audio = sum(
+        clips[(i * 7 + t) % len(clips)].seconds for i in range(clients) for t in range(per_client)
+    )
+    ordered = sorted(latencies)
+    return {
+        "utterances_per_s": len(latencies) / wall,
+        "audio_s_per_s": audio / wall,
+        "latency_median_s": statistics.median(ordered),
+        "latency_p95_s": ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))],
+        **{f"{stage}_median_s": statistics.median(values) for stage, values in stages.items()},
+    }
+
+
+def _pooled(recognizer: Recognizer, workers: int) -> tuple[Transcribe, Callable[[], None]]:
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bench-local")
+
+    def transcribe(audio: NDArray[np.float32]) -> Transcription:
+        return pool.submit(recognizer.transcribe, audio).result()
+
+    return transcribe, lambda: pool.shutdown(wait=True)
+
+
+def run_bench(
+    settings: Settings,
+    *,
+    levels: tuple[int, ...] = LEVELS,
+    runs: int = 3,
+    per_client: int = 4,
+    replicas: int = 2,
+    batch_size: int = 8,
+    batch_wait_s: float = 0.01,
+) -> dict[str, Any]:
+    """Every system at every level, `runs` times; the report (see `write_report`)."""
+    # Ray on loopback (it would resolve 127.0.0.1 to the outward address otherwise).
+    os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    import ray
+
+    from ..ops.remote_calls import RemoteCalls
+    from ..remote.deployment import DeploymentOptions, deploy
+    from ..remote.ray_recognizer import connect
+    from ..remote.vocabulary_board import NAMESPACE
+
+    clips = [clip for clip in testdata_clips() if clip.seconds <= 10.0]
+    settings = replace(settings, threads=1)
+    workers = default_workers()
+    local = load_recognizer_for(settings)
+    cpus = os.cpu_count() or 2
+    ray.init(num_cpus=cpus, namespace=NAMESPACE, include_dashboard=False, log_to_driver=False)
+    raw: dict[str, dict[int, list[dict[str, float]]]] = {
+        s: {n: [] for n in levels} for s in SYSTEMS
+    }
+    options = DeploymentOptions(
+        "wyoming-local-asr-bench", replicas, 1.0, 0.0, batch_size, batch_wait_s
+    )
+    remote_settings = replace(settings, ray_deployment=options.app_name, ray_timeout=120.0)
+    try:
+        total = len(SYSTEMS) * len(levels) * runs
+        with Progress("ray bench", total) as progress:
+            for system in SYSTEMS:
+                if system == "local":
+                    transcribe, close = _pooled(local, workers)
+                else:
+                    batching = system.endswith("on")
+                    deploy(settings, replace(options, batching=batching))
+                    recognizer = connect(
+                        remote_settings, RemoteCalls("ray", "local", options.app_name)
+                    )
+                    transcribe, close = recognizer.transcribe, lambda: None
+                run_level(transcribe, clips, 2, 2)  # warm-up
+                for _ in range(runs):
+                    for clients in levels:
+                        figures = run_level(transcribe, clips, clients, per_client)
+                        raw[system][clients].append(figures)
+                        progress.advance(note=f"{system}, {clients} clients")
+                close()
+    finally:
+        ray.shutdown()
+    return summarize(
+        raw,
+        settings,
+        workers,
+        replicas=replicas,
+        batch_size=batch_size,
+        batch_wait_s=batch_wait_s,
+        runs=runs,
+        per_client=per_client,
+    )
+
+
+def summarize(
+    raw: dict[str, dict[int, list[dict[str, float]]]],
+    settings: Settings,
+    workers: int,
+    *,
+    replicas: int,
+    batch_size: int,
+    batch_wait_s: float,
+    runs: int,
+    per_client: int,
+) -> dict[str, Any]:
+    results: dict[str, list[dict[str, Any]]] = {}
+    for system, by_level in raw.items():
+        rows = []
+        for clients, figures in by_level.items():
+            row: dict[str, Any] = {"clients": clients}
+            for key in figures[0]:
+                values = [f[key] for f in figures if key in f]
+                row[key] = statistics.median(values)
+                row[f"{key}_min"] = min(values)
+            rows.append(row)
+        results[system] = rows
+    one_local = results["local"][0]
+    one_ray = results["ray, batching off"][0]
+    service = one_local.get("model_median_s", 0.0) + one_local.get("decode_median_s", 0.0)
+    return {
+        "machine": {"cores": os.cpu_count(), "load_1m": os.getloadavg()[0]},
+        "setup": {
+            "model": settings.model,
+            "precision": settings.precision,
+            "beam": settings.beam,
+            "local_workers": workers,
+            "ray_replicas": replicas,
+            "ray_cpus_per_replica": 1.0,
+            "batch_size": batch_size,
+            "batch_wait_s": batch_wait_s,
+            "runs": runs,
+            "utterances_per_client": per_client,
+        },
+        "results": results,
+        "hop": {
+            # The remote call's time less the replica's recognition, one client at a time.
+            "remote_overhead_median_s": one_ray.get("remote_median_s", 0.0),
+            "latency_local_1_client_s": one_local["latency_median_s"],
+            "latency_ray_1_client_s": one_ray["latency_median_s"],
+            "service_median_s": service,
+            "model_median_s": one_local.get("model_median_s", 0.0),
+            "decode_median_s": one_local.get("decode_median_s", 0.0),
+        },
+    }
+
+
+def write_report(report: dict[str, Any], output: Path) -> Path | None:
+    """The JSON report and, with matplotlib, its plot beside it (`.png`)."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return plot(report, output.with_suffix(".png"))
+
+
+def plot(report: dict[str, Any], path: Path) -> Path | None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    figure, (speed, latency) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for system, rows in report["results"].items():
+        clients = [row["clients"] for row in rows]
+        speed.plot(clients, [row["utterances_per_s"] for row in rows], marker="o", label=system)
+        latency.plot(
+            clients, [1000 * row["latency_p95_s"] for row in rows], marker="o", label=system
+        )
+    for axis in (speed, latency):
+        axis.set_xscale("log", base=2)
+        axis.set_xlabel("concurrent clients")
+        axis.grid(True, alpha=0.3)
+    speed.set_ylabel("utterances per second")
+    speed.set_title("Throughput (median of runs)")
+    latency.set_ylabel("p95 latency per utterance (ms)")
+    latency.set_yscale("log")
+    latency.set_title("p95 latency (median of runs)")
+    speed.legend(fontsize=8)
+    setup = report["setup"]
+    figure.suptitle(
+        f"Recognizer local ({setup['local_workers']} threads) vs Ray Serve "
+        f"({setup['ray_replicas']} replicas x 1 CPU) on {report['machine']['cores']} shared cores",
+        fontsize=10,
+    )
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path
