@@ -85,8 +85,10 @@ DEFAULT_RAY_CPUS_PER_REPLICA = 1.0
 DEFAULT_RAY_BATCH_SIZE = 8
 DEFAULT_RAY_BATCH_WAIT_S = 0.01
 DEFAULT_RAY_MAX_ONGOING = 16
-# Seconds between a replica's checks for a newer home vocabulary published by a front end.
+# Seconds between a replica's checks for a newer home vocabulary published by a front end, and
+# how many vocabularies' recognizers a replica keeps (about 100 MB each with the default model).
 RAY_VOCABULARY_POLL_S = 2.0
+RAY_REPLICA_VOCABULARIES = 2
 
 
 def default_data_dir() -> Path:

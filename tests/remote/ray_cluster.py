@@ -23,8 +23,11 @@ LOOPBACK_ENV = {
     "RAY_DEDUP_LOGS": "0",
     # On a loaded 2-core machine the raylet may take longer to register than Ray's default.
     "RAY_raylet_start_wait_time_s": "180",
+    "RAY_agent_register_timeout_ms": "180000",
+    "RAY_worker_register_timeout_seconds": "180",
 }
-START_SECONDS = 240.0
+START_SECONDS = 150.0
+START_ATTEMPTS = 3
 
 
 def ray_env() -> dict[str, str]:
@@ -36,44 +39,62 @@ class LocalRayCluster:
         self.directory = directory
         self.num_cpus = num_cpus
         self.port = free_port()
-        # Every fixed port of its own, so that another cluster on the machine is no obstacle.
+        # The ports that default to fixed numbers (the rest are chosen by Ray at start).
         self.ports = {
             "--dashboard-port": free_port(),
             "--ray-client-server-port": free_port(),
-            "--node-manager-port": free_port(),
-            "--object-manager-port": free_port(),
-            "--metrics-export-port": free_port(),
             "--dashboard-agent-listen-port": free_port(),
-            "--dashboard-agent-grpc-port": free_port(),
-            "--runtime-env-agent-port": free_port(),
         }
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
+        self.log = directory / "head.log"
 
     @property
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
 
     def start(self) -> None:
+        """Start the head; on a loaded machine its raylet may give up waiting for its agents
+        (a fixed timeout inside Ray), so a failed start is tried again, twice at most."""
+        for attempt in range(START_ATTEMPTS):
+            if self._start_once():
+                return
+            if attempt == START_ATTEMPTS - 1:
+                raise RuntimeError(f"ray start failed {START_ATTEMPTS} times: {self._log_tail()}")
+
+    def _start_once(self) -> bool:
         self.starts += 1
-        log = self.directory / f"head-{self.starts}.log"
+        self.log = self.directory / f"head-{self.starts}.log"
         command = [
             str(RAY), "start", "--head", "--block", f"--num-cpus={self.num_cpus}",
             f"--port={self.port}", "--node-ip-address=127.0.0.1", "--include-dashboard=false",
             "--disable-usage-stats", f"--temp-dir={self.directory / 'ray'}",
         ]  # fmt: skip
         command += [f"{flag}={port}" for flag, port in self.ports.items()]
-        with log.open("wb") as stream:
+        with self.log.open("wb") as stream:
             self.process = subprocess.Popen(
                 command, stdout=stream, stderr=subprocess.STDOUT, env=ray_env(),
                 start_new_session=True,
             )  # fmt: skip
-        deadline = time.monotonic() + START_SECONDS
-        while b"Ray runtime started" not in log.read_bytes():
-            if self.process.poll() is not None or time.monotonic() > deadline:
+        started, deadline = time.time(), time.monotonic() + START_SECONDS
+        while b"Ray runtime started" not in self.log.read_bytes():
+            exited = self.process.poll() is not None
+            if exited or time.monotonic() > deadline or self._raylet_failed(started):
                 self.stop()
-                raise RuntimeError(f"ray start failed: {log.read_text(errors='replace')[-2000:]}")
+                return False
             time.sleep(0.2)
+        return True
+
+    def _raylet_failed(self, since: float) -> bool:
+        """The raylet of the session being started has died (it logs `Check failed`)."""
+        log = self.directory / "ray" / "session_latest" / "logs" / "raylet.out"
+        try:
+            return log.stat().st_mtime >= since and b"Check failed" in log.read_bytes()
+        except OSError:
+            return False
+
+    def _log_tail(self) -> str:
+        return self.log.read_text(errors="replace")[-2000:]
 
     def stop(self) -> None:
         """Kill the head's session at once (the harshest stop), and wait until it is gone."""

@@ -12,7 +12,9 @@ The home vocabulary comes from the application's `VocabularyBoard` (`vocabulary_
 request names the key of the vocabulary its front end uses; a replica holding another key
 fetches that one and builds its recognizer first (one build at a time; requests wait for it,
 bounded by the front end's timeout), and a background task follows the newest key so that
-replicas seldom wait.
+replicas seldom wait. A replica keeps the recognizers of its last `RAY_REPLICA_VOCABULARIES`
+keys, so front ends of different homes (or one that has not caught up yet) need no rebuild;
+front ends of one home that all follow Home Assistant hold the same document, hence one key.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import asyncio
 import contextlib
 import gzip
 import logging
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -33,6 +36,8 @@ from ..config import (
     DEFAULT_MODEL,
     DEFAULT_RAY_BATCH_SIZE,
     DEFAULT_RAY_BATCH_WAIT_S,
+    DEFAULT_RAY_MAX_ONGOING,
+    RAY_REPLICA_VOCABULARIES,
     RAY_VOCABULARY_POLL_S,
     Settings,
 )
@@ -67,7 +72,7 @@ class DeploymentOptions:
     batch_wait_s: float = DEFAULT_RAY_BATCH_WAIT_S
     # False: every segment is run as it comes (the benchmark's "batching off").
     batching: bool = True
-    max_ongoing_requests: int = 16
+    max_ongoing_requests: int = DEFAULT_RAY_MAX_ONGOING
 
 
 class RecognizerReplica:
@@ -81,17 +86,20 @@ class RecognizerReplica:
             )
         self.settings = settings
         self.options = options
-        self._recognizer: Recognizer = load_recognizer_for(settings)
-        self._key = BASE_VOCABULARY
+        # Recognizers by vocabulary key, the most recently used last (front ends of different
+        # homes may share the deployment; a front end still on an older key needs no rebuild).
+        self._recognizers: OrderedDict[str, Recognizer] = OrderedDict(
+            {BASE_VOCABULARY: load_recognizer_for(settings)}
+        )
         self._build_lock = asyncio.Lock()
         self._board = board(options.app_name)
         self._follower: asyncio.Task[None] | None = None
         type(self).transcribe_batch.set_max_batch_size(options.batch_size)  # type: ignore[attr-defined]
         type(self).transcribe_batch.set_batch_wait_timeout_s(options.batch_wait_s)  # type: ignore[attr-defined]
-        _LOGGER.info("Replica ready: %s", self._recognizer.info.name)
+        _LOGGER.info("Replica ready: %s", self.info().name)
 
     def info(self) -> ModelInfo:
-        return self._recognizer.info
+        return next(iter(self._recognizers.values())).info
 
     def lexicon(self) -> list[str] | None:
         """The words the model's lexicon holds (a front end's G2P skips them); None for a
@@ -102,46 +110,56 @@ class RecognizerReplica:
         with gzip.open(path, "rt", encoding="utf-8") as stream:
             return list(dict.fromkeys(line.partition("\t")[0] for line in stream))
 
-    def vocabulary(self) -> str:
-        """The key of the vocabulary this replica's recognizer holds."""
-        return self._key
+    def vocabulary(self) -> list[str]:
+        """The vocabulary keys this replica holds recognizers for, the newest last."""
+        return list(self._recognizers)
 
-    async def prepare(self, key: str) -> str:
-        """Build the vocabulary `key` now (a front end's update); returns the key held."""
+    async def prepare(self, key: str) -> list[str]:
+        """Build the vocabulary `key` now (a front end's update); returns the keys held."""
         await self._use(key)
-        return self._key
+        return list(self._recognizers)
 
     async def transcribe(self, request: SegmentRequest) -> Transcription:
         self._follow()
-        await self._use(request.vocabulary)
+        job = (await self._use(request.vocabulary), request)
         if self.options.batching:
-            result: Transcription = await self.transcribe_batch(request)
+            result: Transcription = await self.transcribe_batch(job)
             return result
-        return (await asyncio.to_thread(self._recognize, [request]))[0]
+        return (await asyncio.to_thread(self._recognize, [job]))[0]
 
     @serve.batch(
         max_batch_size=DEFAULT_RAY_BATCH_SIZE, batch_wait_timeout_s=DEFAULT_RAY_BATCH_WAIT_S
     )
-    async def transcribe_batch(self, requests: list[SegmentRequest]) -> list[Transcription]:
-        return await asyncio.to_thread(self._recognize, requests)
+    async def transcribe_batch(
+        self, jobs: list[tuple[Recognizer, SegmentRequest]]
+    ) -> list[Transcription]:
+        return await asyncio.to_thread(self._recognize, jobs)
 
-    def _recognize(self, requests: list[SegmentRequest]) -> list[Transcription]:
-        recognizer = self._recognizer
-        return [recognizer.transcribe(decode_audio(request.pcm)) for request in requests]
+    def _recognize(self, jobs: list[tuple[Recognizer, SegmentRequest]]) -> list[Transcription]:
+        return [recognizer.transcribe(decode_audio(request.pcm)) for recognizer, request in jobs]
 
-    async def _use(self, key: str) -> None:
-        if key == self._key:
-            return
-        async with self._build_lock:
-            if key == self._key:
-                return
-            entry = await self._fetch(key)
-            if entry is None:
-                raise VocabularyMissing(key)
-            self._recognizer = await asyncio.to_thread(self._build, entry)
-            self._key = key
-            home = entry.document.get("version", "none")
-            _LOGGER.info("Vocabulary %s in use (home %s)", key or "(base)", home)
+    async def _use(self, key: str) -> Recognizer:
+        """The recognizer for vocabulary `key`, built first if this replica has none."""
+        recognizer = self._recognizers.get(key)
+        if recognizer is None:
+            async with self._build_lock:
+                recognizer = self._recognizers.get(key)
+                if recognizer is None:
+                    recognizer = await self._build_for(key)
+        self._recognizers.move_to_end(key)
+        return recognizer
+
+    async def _build_for(self, key: str) -> Recognizer:
+        entry = await self._fetch(key)
+        if entry is None:
+            raise VocabularyMissing(key)
+        recognizer = await asyncio.to_thread(self._build, entry)
+        self._recognizers[key] = recognizer
+        while len(self._recognizers) > RAY_REPLICA_VOCABULARIES:
+            self._recognizers.popitem(last=False)
+        home = entry.document.get("version", "none")
+        _LOGGER.info("Vocabulary %s in use (home %s)", key or "(base)", home)
+        return recognizer
 
     async def _fetch(self, key: str) -> PublishedVocabulary | None:
         if key == BASE_VOCABULARY:
@@ -169,7 +187,7 @@ class RecognizerReplica:
             await asyncio.sleep(RAY_VOCABULARY_POLL_S)
             with contextlib.suppress(Exception):  # the next request builds what it needs
                 latest: str = await self._board.latest.remote()
-                if latest and latest != self._key:
+                if latest and latest not in self._recognizers:
                     await self._use(latest)
 
 
@@ -187,6 +205,32 @@ def application(settings: Settings, options: DeploymentOptions) -> Any:
         health_check_timeout_s=10.0,
     )(RecognizerReplica)
     return deployment.bind(settings, options)
+
+
+def build_app(args: dict[str, Any]) -> Any:
+    """The application from a Serve config file (`serve run`, KubeRay's `serveConfigV2`):
+    `import_path: wyoming_local_asr.remote.deployment:build_app` with `args` naming `data_dir`
+    and optionally `model`, `threads`, `precision`, `beam`, `app_name`, `replicas`,
+    `cpus_per_replica`, `gpus_per_replica`, `batch_size`, `batch_wait_s`, `batching`,
+    `max_ongoing_requests` (checked as `ray deploy` checks its options)."""
+    from ..config import load_settings
+
+    setting_keys = ("data_dir", "model", "threads", "precision", "beam", "device")
+    settings = load_settings({k: args[k] for k in setting_keys if k in args}, environ={})
+    defaults = DeploymentOptions(settings.ray_deployment, 1, 1.0, 0.0)
+    options = DeploymentOptions(
+        app_name=str(args.get("app_name", defaults.app_name)),
+        replicas=int(args.get("replicas", defaults.replicas)),
+        cpus_per_replica=float(args.get("cpus_per_replica", defaults.cpus_per_replica)),
+        gpus_per_replica=float(args.get("gpus_per_replica", defaults.gpus_per_replica)),
+        batch_size=int(args.get("batch_size", defaults.batch_size)),
+        batch_wait_s=float(args.get("batch_wait_s", defaults.batch_wait_s)),
+        batching=str(args.get("batching", "true")).lower() in ("1", "true", "yes", "on"),
+        max_ongoing_requests=int(args.get("max_ongoing_requests", defaults.max_ongoing_requests)),
+    )
+    if settings.threads == 0:
+        settings = replace(settings, threads=max(1, int(options.cpus_per_replica)))
+    return application(settings, options)
 
 
 def deploy(settings: Settings, options: DeploymentOptions) -> None:
