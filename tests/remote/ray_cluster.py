@@ -39,11 +39,15 @@ class LocalRayCluster:
         self.directory = directory
         self.num_cpus = num_cpus
         self.port = free_port()
-        # The ports that default to fixed numbers (the rest are chosen by Ray at start).
+        # Every agent port given: the raylet then waits for fewer port files (for at most 30 s,
+        # fixed inside Ray, which a loaded machine can exceed), and no other cluster is hit.
         self.ports = {
             "--dashboard-port": free_port(),
             "--ray-client-server-port": free_port(),
+            "--dashboard-agent-grpc-port": free_port(),
             "--dashboard-agent-listen-port": free_port(),
+            "--runtime-env-agent-port": free_port(),
+            "--metrics-export-port": free_port(),
         }
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
@@ -68,7 +72,8 @@ class LocalRayCluster:
         command = [
             str(RAY), "start", "--head", "--block", f"--num-cpus={self.num_cpus}",
             f"--port={self.port}", "--node-ip-address=127.0.0.1", "--include-dashboard=false",
-            "--disable-usage-stats", f"--temp-dir={self.directory / 'ray'}",
+            "--include-log-monitor=false", "--disable-usage-stats",
+            f"--temp-dir={self.directory / 'ray'}",
         ]  # fmt: skip
         command += [f"{flag}={port}" for flag, port in self.ports.items()]
         with self.log.open("wb") as stream:
