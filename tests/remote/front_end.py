@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ray_cluster import ray_env
 from wyoming.asr import Transcribe, Transcript
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.client import AsyncTcpClient
 from wyoming.error import Error
 
+from wyoming_local_asr.evaluation.ray_cluster import ray_env
 from wyoming_local_asr.evaluation.server_bench import free_port
 
 CLI = Path(sys.executable).parent / "wyoming-local-asr"

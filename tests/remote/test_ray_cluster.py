@@ -17,12 +17,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from front_end import FrontEnd, deploy, make_token, run_driver, start_front_end, transcribe
-from ray_cluster import LocalRayCluster
 
 from wyoming_local_asr.asr_service import build_engine, load_recognizer_for
 from wyoming_local_asr.audio.convert import AudioFormat
 from wyoming_local_asr.build.measure import Clip
 from wyoming_local_asr.config import DEFAULT_RAY_APP, Settings
+from wyoming_local_asr.evaluation.ray_cluster import LocalRayCluster
 
 pytest.importorskip("ray")
 pytestmark = [pytest.mark.slow, pytest.mark.ray]

@@ -5,18 +5,21 @@ remote hop's own cost per utterance (`wyoming-local-asr ray bench`, `docs/benchm
 Measured at the seam the front end cuts (`Recognizer.transcribe` on a speech segment), so the
 figures are the recognizer's and not RNNoise's or the network's: each client is a thread that
 sends the real clips one after another and waits for each answer. The local recognizer runs on
-a pool as many threads wide as the machine's cores (the local server's `AsrService`); the Ray
+a pool as many threads wide as the server's (`asr_service.default_workers`); the Ray
 deployment runs `replicas` replicas of one CPU on a local cluster that this command starts and
-stops itself (loopback only). Every level runs `runs` times, interleaving the systems, and the
-report keeps the median (and min) of the runs: the machine may be shared, absolute times are
-noisy, ratios side by side in one run are what to read.
+stops itself (`ray_cluster.py`, loopback only; this process is its driver, as a front end is).
+Every level runs `runs` times (one pass over all levels per run) and the report keeps the
+median and the min of the runs: the machine may be shared, so absolute times are noisy; read
+the ratios of one report.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import statistics
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -33,6 +36,7 @@ from ..build.measure import Clip, testdata_clips
 from ..config import Settings
 from ..progress import Progress
 from ..recognizer import Recognizer, Transcription
+from .ray_cluster import LOOPBACK_ENV, LocalRayCluster
 
 LEVELS = (1, 2, 4, 8, 16, 32)
 SYSTEMS = ("local", "ray, batching on", "ray, batching off")
@@ -99,9 +103,7 @@ def run_bench(
     batch_wait_s: float = 0.01,
 ) -> dict[str, Any]:
     """Every system at every level, `runs` times; the report (see `write_report`)."""
-    # Ray on loopback (it would resolve 127.0.0.1 to the outward address otherwise).
-    os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
-    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    os.environ.update(LOOPBACK_ENV)  # before Ray is imported: this driver on loopback too
     import ray
 
     from ..ops.remote_calls import RemoteCalls
@@ -113,8 +115,11 @@ def run_bench(
     settings = replace(settings, threads=1)
     workers = default_workers()
     local = load_recognizer_for(settings)
-    cpus = os.cpu_count() or 2
-    ray.init(num_cpus=cpus, namespace=NAMESPACE, include_dashboard=False, log_to_driver=False)
+    directory = Path(tempfile.mkdtemp(prefix="ray-bench-"))
+    cluster = LocalRayCluster(directory, num_cpus=os.cpu_count() or 2)
+    print("Starting a local Ray cluster (loopback)...", flush=True)
+    cluster.start()
+    ray.init(address=cluster.address, namespace=NAMESPACE, log_to_driver=False)
     raw: dict[str, dict[int, list[dict[str, float]]]] = {
         s: {n: [] for n in levels} for s in SYSTEMS
     }
@@ -144,6 +149,8 @@ def run_bench(
                 close()
     finally:
         ray.shutdown()
+        cluster.stop()
+        shutil.rmtree(directory, ignore_errors=True)
     return summarize(
         raw,
         settings,

@@ -1,6 +1,7 @@
-"""A Ray cluster of this machine for the tests: `ray start --head --block` in its own session on
-loopback, stopped by killing that session's processes (ours only, never `ray stop`, which
-would stop every Ray process of the user), and started again on the same port."""
+"""A Ray cluster of this machine for the tests and `ray bench`: `ray start --head --block` in its
+own session on loopback, stopped by killing that session's processes (ours only, never
+`ray stop`, which would stop every Ray process of the user), and started again on the same
+port."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from wyoming_local_asr.evaluation.server_bench import free_port
+from .server_bench import free_port
 
 RAY = Path(sys.executable).parent / "ray"
 # Ray resolves 127.0.0.1 to the machine's outward address unless it believes it runs without
