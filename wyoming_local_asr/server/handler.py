@@ -46,6 +46,9 @@ from .wire import ProtocolError, read_event
 _LOGGER = logging.getLogger(__name__)
 
 
+RECOGNIZER_UNAVAILABLE = "recognizer-unavailable"
+
+
 class ClientError(Exception):
     """A request this server refuses; becomes an `error` event."""
 
@@ -197,7 +200,12 @@ class ConnectionHandler:
                 if not await self._handle(event):
                     return
             except ClientError as error:
-                _LOGGER.warning("Client %s: %s", self.name, error.message)
+                # An unreachable remote recognizer is logged once by the recognizer, not per client.
+                quiet = error.code == RECOGNIZER_UNAVAILABLE
+                _LOGGER.log(
+                    logging.DEBUG if quiet else logging.WARNING,
+                    "Client %s: %s", self.name, error.message,
+                )  # fmt: skip
                 await self.send_error(error.code, error.message)
                 if error.close:
                     return
@@ -349,7 +357,7 @@ class ConnectionHandler:
         except RecognizerUnavailable as error:
             _LOGGER.debug("Client %s: %s", self.name, error)
             self._record(utterance.seconds, {}, time.perf_counter() - stopped, ok=False)
-            raise ClientError("recognizer-unavailable", str(error), close=True) from None
+            raise ClientError(RECOGNIZER_UNAVAILABLE, str(error), close=True) from None
         except Exception:
             _LOGGER.exception("Client %s: transcription failed", self.name)
             self._record(utterance.seconds, {}, time.perf_counter() - stopped, ok=False)
