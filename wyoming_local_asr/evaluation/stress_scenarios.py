@@ -144,7 +144,11 @@ async def _descriptors(ctx: Context) -> dict[str, Any]:
         "health_answered": f"{sum(checks)}/{len(checks)}",
         "health_failed": len(checks) - sum(checks),
         "log_out_of_descriptors": log.count("Cannot accept connections"),
-        "log_too_many_open_files": log.count("Too many open files"),
+        # "Too many open files" outside the one rate-limited report: a flooded log.
+        "log_unthrottled_descriptor_errors": sum(
+            "Too many open files" in line and "Cannot accept connections" not in line
+            for line in log.splitlines()
+        ),
         "log_refused_lines": log.count("Refused a client"),
     }
 
