@@ -22,6 +22,9 @@ LOOPBACK_ENV = {
     "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
     "RAY_USAGE_STATS_ENABLED": "0",
     "RAY_DEDUP_LOGS": "0",
+    # A cluster on loopback for this user only: no token, whatever ~/.ray/auth_token holds (Ray
+    # turns token auth on when that file exists, and a driver without it is then refused).
+    "RAY_AUTH_MODE": "disabled",
     # On a loaded 2-core machine the raylet may take longer to register than Ray's default.
     "RAY_raylet_start_wait_time_s": "180",
     "RAY_agent_register_timeout_ms": "180000",
