@@ -5,10 +5,11 @@ remote hop's own cost per utterance (`wyoming-local-asr ray bench`, `docs/benchm
 Measured at the seam the front end cuts (`Recognizer.transcribe` on a speech segment), so the
 figures are the recognizer's and not RNNoise's or the network's: each client is a thread that
 sends the real clips one after another and waits for each answer. The local recognizer runs on
-a pool as many threads wide as the server's (`asr_service.default_workers`); the Ray
-deployment runs `replicas` replicas of one CPU on a local cluster that this command starts and
-stops itself (`ray_cluster.py`, loopback only; this process is its driver, as a front end is).
-Every level runs `runs` times (one pass over all levels per run) and the report keeps the
+a pool as many threads wide as the server's (`asr_service.default_workers`); two Ray
+deployments (batching on, batching off) run `replicas` replicas each on a local cluster that
+this command starts and stops itself (`ray_cluster.py`, loopback only; this process is its
+driver, as a front end is). One BLAS thread everywhere, as Ray gives its replicas. Every level
+runs `runs` times, the three systems one after another at each level, and the report keeps the
 median and the min of the runs: the machine may be shared, so absolute times are noisy; read
 the ratios of one report.
 """
@@ -106,9 +107,6 @@ def run_bench(
     os.environ.update(LOOPBACK_ENV)  # before Ray is imported: this driver on loopback too
     import ray
 
-    from ..ops.remote_calls import RemoteCalls
-    from ..remote.deployment import DeploymentOptions, deploy
-    from ..remote.ray_recognizer import connect
     from ..remote.vocabulary_board import NAMESPACE
 
     clips = [clip for clip in testdata_clips() if clip.seconds <= 10.0]
@@ -123,30 +121,24 @@ def run_bench(
     raw: dict[str, dict[int, list[dict[str, float]]]] = {
         s: {n: [] for n in levels} for s in SYSTEMS
     }
-    options = DeploymentOptions(
-        "wyoming-local-asr-bench", replicas, 1.0, 0.0, batch_size, batch_wait_s
-    )
-    remote_settings = replace(settings, ray_deployment=options.app_name, ray_timeout=120.0)
+    # Both deployments at once (half a CPU per replica in Ray's accounting; the OS shares the
+    # cores), so that the systems run side by side: every level, system after system, per run.
+    systems: dict[str, Transcribe] = {}
+    pool, close = _pooled(local, workers)
+    systems["local"] = pool
     try:
+        _deploy_both(settings, systems, replicas, batch_size, batch_wait_s)
+        for transcribe in systems.values():
+            run_level(transcribe, clips, 2, 2)  # warm-up
         total = len(SYSTEMS) * len(levels) * runs
         with Progress("ray bench", total) as progress:
-            for system in SYSTEMS:
-                if system == "local":
-                    transcribe, close = _pooled(local, workers)
-                else:
-                    batching = system.endswith("on")
-                    deploy(settings, replace(options, batching=batching))
-                    recognizer = connect(
-                        remote_settings, RemoteCalls("ray", "local", options.app_name)
-                    )
-                    transcribe, close = recognizer.transcribe, lambda: None
-                run_level(transcribe, clips, 2, 2)  # warm-up
-                for _ in range(runs):
-                    for clients in levels:
+            for _ in range(runs):
+                for clients in levels:
+                    for system, transcribe in systems.items():
                         figures = run_level(transcribe, clips, clients, per_client)
                         raw[system][clients].append(figures)
                         progress.advance(note=f"{system}, {clients} clients")
-                close()
+        close()
     finally:
         ray.shutdown()
         cluster.stop()
@@ -161,6 +153,28 @@ def run_bench(
         runs=runs,
         per_client=per_client,
     )
+
+
+def _deploy_both(
+    settings: Settings,
+    systems: dict[str, Transcribe],
+    replicas: int,
+    batch_size: int,
+    batch_wait_s: float,
+) -> None:
+    from ..ops.remote_calls import RemoteCalls
+    from ..remote.deployment import DeploymentOptions, deploy
+    from ..remote.ray_recognizer import connect
+
+    for system in SYSTEMS[1:]:
+        batching = system.endswith("on")
+        name = f"wyoming-local-asr-bench-{'on' if batching else 'off'}"
+        options = DeploymentOptions(
+            name, replicas, 0.5, 0.0, batch_size, batch_wait_s, batching=batching
+        )
+        deploy(settings, options)
+        remote = replace(settings, ray_deployment=name, ray_timeout=120.0)
+        systems[system] = connect(remote, RemoteCalls("ray", "local", name)).transcribe
 
 
 def summarize(
@@ -196,7 +210,8 @@ def summarize(
             "beam": settings.beam,
             "local_workers": workers,
             "ray_replicas": replicas,
-            "ray_cpus_per_replica": 1.0,
+            "ray_cpus_per_replica": 0.5,
+            "onnx_and_blas_threads": 1,
             "batch_size": batch_size,
             "batch_wait_s": batch_wait_s,
             "runs": runs,
@@ -250,7 +265,8 @@ def plot(report: dict[str, Any], path: Path) -> Path | None:
     setup = report["setup"]
     figure.suptitle(
         f"Recognizer local ({setup['local_workers']} threads) vs Ray Serve "
-        f"({setup['ray_replicas']} replicas x 1 CPU) on {report['machine']['cores']} shared cores",
+        f"({setup['ray_replicas']} replicas) on {report['machine']['cores']} shared cores, "
+        "side by side",
         fontsize=10,
     )
     figure.tight_layout()
