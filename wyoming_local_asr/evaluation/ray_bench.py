@@ -94,7 +94,7 @@ def local_level(settings: Settings, clients: int, per_client: int) -> dict[str, 
     clips = [clip for clip in testdata_clips() if clip.seconds <= 10.0]
     transcribe, close = _pooled(load_recognizer_for(settings), default_workers())
     try:
-        run_level(transcribe, clips, 2, 1)  # warm-up
+        _warm_up(transcribe, clips)
         return run_level(transcribe, clips, clients, per_client)
     finally:
         close()
@@ -119,6 +119,13 @@ def _local_in_own_process(settings: Settings, clients: int, per_client: int) -> 
         raise RuntimeError(f"the local level failed: {done.stderr[-2000:]}")
     figures: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     return figures
+
+
+def _warm_up(transcribe: Transcribe, clips: list[Clip]) -> None:
+    """Every clip once: the decoder's language-model caches then hold what every system's
+    see (a fresh local process must not be measured cold against warm replicas)."""
+    for clip in clips:
+        transcribe(clip.audio)
 
 
 def _pooled(recognizer: Recognizer, workers: int) -> tuple[Transcribe, Callable[[], None]]:
@@ -163,7 +170,7 @@ def run_bench(
     try:
         _deploy_both(settings, systems, replicas, batch_size, batch_wait_s)
         for transcribe in systems.values():
-            run_level(transcribe, clips, 2, 2)  # warm-up
+            _warm_up(transcribe, clips)
         total = len(SYSTEMS) * len(levels) * runs
         with Progress("ray bench", total) as progress:
             for _ in range(runs):
