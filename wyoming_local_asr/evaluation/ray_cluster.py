@@ -31,7 +31,7 @@ LOOPBACK_ENV = {
     "RAY_worker_register_timeout_seconds": "180",
 }
 START_SECONDS = 150.0
-START_ATTEMPTS = 4
+START_ATTEMPTS = 6
 
 
 def ray_env() -> dict[str, str]:
