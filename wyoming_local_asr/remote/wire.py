@@ -54,16 +54,17 @@ class VocabularyMissing(LookupError):
 
 
 def encode_audio(audio: NDArray[np.float32]) -> bytes:
-    """16 kHz float samples in [-1, 1] as little-endian int16 PCM."""
-    clipped = np.clip(np.asarray(audio, dtype=np.float32), -1.0, 1.0)
-    return bytes(np.round(clipped * 32767.0).astype("<i2").tobytes())
+    """16 kHz float samples in [-1, 1] as little-endian int16 PCM, on the scale the server reads
+    client PCM with (1/32768), so audio that came as 16-bit PCM crosses bit for bit."""
+    scaled = np.round(np.asarray(audio, dtype=np.float32) * 32768.0)
+    return bytes(np.clip(scaled, -32768, 32767).astype("<i2").tobytes())
 
 
 def decode_audio(pcm: bytes) -> NDArray[np.float32]:
     if len(pcm) % 2:
         raise ValueError("PCM must hold whole 16-bit samples")
     samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32)
-    return (samples / 32767.0).astype(np.float32)
+    return (samples / 32768.0).astype(np.float32)
 
 
 def vocabulary_key(document: dict[str, Any], phrases: tuple[str, ...]) -> str:
