@@ -2,7 +2,7 @@
 speech segment, answered by the Ray Serve application of `ray deploy`.
 
 The front end is a Ray driver (`ray.init(address=...)`) holding a `DeploymentHandle`. Each
-segment goes out as 16 kHz int16 PCM with its vocabulary key (`wire.py`) and comes back as the
+segment goes out as 16 kHz float32 samples with its vocabulary key (`wire.py`) and comes back as the
 `Transcription` the local recognizer would return; the pipeline runs it on a worker thread, so
 the call blocks there (never on the event loop), bounded by `ray_timeout` seconds in all:
 
