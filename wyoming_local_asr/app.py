@@ -16,11 +16,12 @@ from urllib.parse import urlparse
 
 from .acoustic.default_model import is_current
 from .acoustic.errors import ModelError
-from .asr_service import AsrService, check_language, load_recognizer_for
+from .asr_service import AsrService, RecognizerLoader, check_language, load_recognizer_for
 from .config import (
     AUTH_FAILURE_ADDRESSES,
     DEFAULT_MODEL,
     HOME_ASSISTANT_TOKEN_ENV,
+    RAY_FRONT_END_WORKERS,
     SUPERVISOR_TOKEN_ENV,
     ConfigError,
     Settings,
@@ -32,6 +33,7 @@ from .ops.auth import Authorizer
 from .ops.auth_limit import FailureLimiter
 from .ops.identity import server_id
 from .ops.metrics import Metrics
+from .ops.remote_calls import RemoteCalls
 from .ops.roles import Roles
 from .ops.tls import server_ssl_context
 from .ops.token_store import TokenStore
@@ -45,6 +47,7 @@ from .vocabulary.store import VocabularyStore, read_vocabulary_file
 
 if TYPE_CHECKING:  # aiohttp (about 13 MB) is imported only when the operations API is on
     from .ops.service import OpsServer
+    from .remote.ray_recognizer import RayConnection
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -106,6 +109,9 @@ class Application:
         self.ops: OpsServer | None = None
         self.announcer: ZeroconfAnnouncer | None = None
         self.home_assistant: asyncio.Task[None] | None = None
+        # `--recognizer ray`: the cluster's state and calls (health, metrics) and the connection.
+        self.remote: RemoteCalls | None = None
+        self.remote_connection: RayConnection | None = None
 
     async def start(self) -> None:
         """Load the model, then listen. Raises ConfigError or StartupError."""
@@ -117,11 +123,18 @@ class Application:
         # A home whose words are not all pronounced yet (a build cut short, a new
         # --vocabulary-file) is built in the background once the server runs, never at start.
         later = HomeVocabulary()
-        if not home.empty and await asyncio.to_thread(_needs_g2p, settings, home):
+        remote = settings.recognizer == "ray"  # no lexicon here: the words go through G2P
+        if not home.empty and (remote or await asyncio.to_thread(_needs_g2p, settings, home)):
             home, later = HomeVocabulary(), home
-        recognizer = await _load_model(settings, self.build_model, home)
+        loader: RecognizerLoader = load_recognizer_for
+        workers = None
+        if remote:
+            recognizer, loader = await self._connect_remote()
+            workers = RAY_FRONT_END_WORKERS
+        else:
+            recognizer = await _load_model(settings, self.build_model, home)
         self.service = AsrService(
-            settings, recognizer, loader=load_recognizer_for, home=home, store=store
+            settings, recognizer, loader=loader, workers=workers, home=home, store=store
         )
         if not later.empty:
             await self.service.vocabulary.submit(later.to_document(), bounded=False)
@@ -157,6 +170,7 @@ class Application:
                 allow_list=AllowList.parse(settings.allow_networks)
                 if settings.allow_networks
                 else None,
+                remote=self.remote,
             )
             try:
                 await self.ops.start(ops_host(settings), settings.ops_port, ssl_context)
@@ -166,6 +180,40 @@ class Application:
             await self._announce(self.server.port, host)
         if settings.home_assistant_url:
             self.home_assistant = asyncio.create_task(self._follow_home_assistant(token))
+
+    async def _connect_remote(self) -> tuple[Recognizer, RecognizerLoader]:
+        """The recognizer of the Ray Serve application (`--recognizer ray`) and the loader that
+        publishes a new vocabulary to it. The home's vocabulary reaches it once the server runs
+        (the front end has no lexicon of its own, so `start` builds it in the background)."""
+        settings = self.settings
+        try:
+            from .remote.ray_recognizer import RemoteUnavailable, connect
+        except ModuleNotFoundError as error:
+            if (error.name or "").partition(".")[0] != "ray":
+                raise
+            raise StartupError(
+                "--recognizer ray needs Ray: run `pip install 'wyoming-local-asr[ray]'`"
+            ) from None
+        self.remote = RemoteCalls("ray", settings.ray_address or "auto", settings.ray_deployment)
+        try:
+            base = await asyncio.to_thread(connect, settings, self.remote)
+            self.remote_connection = base.connection
+            recognizer = base
+            if settings.vocabulary:
+                recognizer = await asyncio.to_thread(
+                    base.with_vocabulary, settings, HomeVocabulary()
+                )
+        except RemoteUnavailable as error:
+            raise StartupError(str(error)) from None
+        try:
+            check_language(settings.language, base.info)
+        except ConfigError as error:
+            raise ConfigError(f"invalid value for --language: {error}") from None
+        _LOGGER.info(
+            "Recognizer: Ray application %s at %s (model %s %s)",
+            settings.ray_deployment, self.remote.address, base.info.name, base.info.version,
+        )  # fmt: skip
+        return recognizer, base.with_vocabulary
 
     async def _follow_home_assistant(self, token: str) -> None:
         from .vocabulary.home_assistant import HomeAssistantVocabulary
@@ -212,6 +260,8 @@ class Application:
             await self.server.stop(self.settings.shutdown_grace)
         if self.service is not None:
             self.service.shutdown()
+        if self.remote_connection is not None:
+            await asyncio.to_thread(self.remote_connection.close)
 
 
 async def _load_model(

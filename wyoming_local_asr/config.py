@@ -82,6 +82,32 @@ SEGMENT_NEXT_MIN_SECONDS = 10.0
 ENDPOINT_SILENCE_SECONDS = {"default": 0.7, "relaxed": 1.25, "aggressive": 0.25}
 ENDPOINT_MAX_SECONDS = 15.0
 DEFAULT_ENDPOINTING = False
+# --- Scaling out with Ray (`remote/`, `docs/scaling.md`): `serve --recognizer ray` sends each
+# speech segment to the Ray Serve application `ray deploy` started (the acoustic model and the
+# decoder with the home's vocabulary run there). The front end's remote call gives up after
+# `ray_timeout` seconds in all (retries on another replica included); while the cluster is
+# unreachable it answers at once with an error and reconnects in the background every
+# RAY_RECONNECT_INTERVAL seconds.
+DEFAULT_RAY_APP = "wyoming-local-asr"
+DEFAULT_RAY_TIMEOUT = 30.0
+RAY_RECONNECT_INTERVAL = 2.0
+# Attempts per utterance when a replica dies under it (transcribing is idempotent).
+RAY_ATTEMPTS = 3
+# A front end's worker threads: they mostly wait for the deployment, and as many calls in
+# flight as clients let a replica batch them (the local server has one per core).
+RAY_FRONT_END_WORKERS = 32
+# The deployment (`ray deploy`): replicas, resources per replica, dynamic batching (a batch is
+# run when it holds `max_batch_size` segments or `batch_wait_s` after its first one), and how
+# many requests one replica takes at once (beyond them, Serve queues or routes elsewhere).
+DEFAULT_RAY_REPLICAS = 1
+DEFAULT_RAY_CPUS_PER_REPLICA = 1.0
+DEFAULT_RAY_BATCH_SIZE = 8
+DEFAULT_RAY_BATCH_WAIT_S = 0.01
+DEFAULT_RAY_MAX_ONGOING = 16
+# Seconds between a replica's checks for a newer home vocabulary published by a front end, and
+# how many vocabularies' recognizers a replica keeps (about 100 MB each with the default model).
+RAY_VOCABULARY_POLL_S = 2.0
+RAY_REPLICA_VOCABULARIES = 2
 
 
 def default_data_dir() -> Path:
@@ -166,6 +192,12 @@ class Settings:
     auth_failure_window: float = DEFAULT_AUTH_FAILURE_WINDOW
     # Access roles from the config file (role -> permissions), over the built-in ones.
     roles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # "local", or "ray": the recognizer runs in a Ray Serve application (`ray deploy`) on the
+    # Ray cluster at `ray_address` ("" = auto: $RAY_ADDRESS or a local cluster).
+    recognizer: str = "local"
+    ray_address: str = ""
+    ray_deployment: str = DEFAULT_RAY_APP
+    ray_timeout: float = DEFAULT_RAY_TIMEOUT
 
     @property
     def model_dir(self) -> Path:

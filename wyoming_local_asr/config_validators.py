@@ -18,6 +18,7 @@ from .vocabulary.characters import refusal
 DEFAULT_OPS_PORT = 10301
 DEVICES = ("auto", "cpu", "cuda", "tensorrt")
 PRECISIONS = ("int8", "fp32")
+RECOGNIZERS = ("local", "ray")
 
 
 def _integer(low: int, high: int) -> Callable[[Any], int]:
@@ -168,6 +169,27 @@ def _ops_port(value: Any) -> int | None:
         raise vol.Invalid("expected a port from 1 to 65535 (or true/false)") from None
 
 
+def _recognizer(value: Any) -> str:
+    text = _text(value)
+    if text not in RECOGNIZERS:
+        raise vol.Invalid(f"expected one of {', '.join(RECOGNIZERS)}")
+    return text
+
+
+def _ray_address(value: Any) -> str:
+    text = _text(value)
+    if not re.fullmatch(r"(auto|(ray://)?[A-Za-z0-9.\-\[\]:]+:\d+)", text):
+        raise vol.Invalid("expected HOST:PORT (a Ray cluster's GCS), ray://HOST:PORT or auto")
+    return text
+
+
+def _app_name(value: Any) -> str:
+    text = _text(value)
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", text):
+        raise vol.Invalid("expected a Ray Serve application name (letters, digits, _ . -)")
+    return text
+
+
 def _roles(value: Any) -> dict[str, tuple[str, ...]]:
     checked = ROLES_SCHEMA(value)
     return {name: tuple(permissions) for name, permissions in checked.items()}
@@ -214,6 +236,10 @@ VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "auth_failure_window": _number(0.0, 86400.0, low_open=True),
     "ops_host": _host,
     "roles": _roles,
+    "recognizer": _recognizer,
+    "ray_address": _ray_address,
+    "ray_deployment": _app_name,
+    "ray_timeout": _number(0.0, 3600.0, low_open=True),
 }
 # Options only a config file can hold (structured values).
 FILE_ONLY = frozenset({"roles"})

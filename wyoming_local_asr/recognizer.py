@@ -46,6 +46,12 @@ class Transcription:
     source: str = "open"
 
 
+class RecognizerUnavailable(RuntimeError):
+    """A recognizer that runs elsewhere (`remote/`) cannot answer now: unreachable, timed out
+    or failed there. The message is one line; the client gets it in an `error` event, and the
+    recognizer itself logs the outage (once), not every utterance."""
+
+
 class Recognizer(Protocol):
     """A speech recognizer. Implementations must be safe to call from worker threads."""
 

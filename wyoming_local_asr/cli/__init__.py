@@ -27,6 +27,7 @@ COMMANDS = {
     "bench": "bench",
     "lexicon": "lexicon",
     "stress": "stress",
+    "ray": "ray_deploy",
 }
 DEFAULT_COMMAND = "serve"
 

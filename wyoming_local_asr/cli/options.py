@@ -20,12 +20,12 @@ from ..config import (
     Settings,
     load_settings,
 )
-from ..config_validators import DEFAULT_OPS_PORT, DEVICES, PRECISIONS, VALIDATORS
+from ..config_validators import DEFAULT_OPS_PORT, DEVICES, PRECISIONS, RECOGNIZERS, VALIDATORS
 
 _S = argparse.SUPPRESS
 
 
-GROUPS = ("server", "model", "audio", "ops")
+GROUPS = ("server", "model", "recognizer", "ray", "audio", "ops")
 
 
 def add_settings_arguments(
@@ -119,6 +119,39 @@ def _model_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _recognizer_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument_group("recognizer").add_argument(
+        "--recognizer",
+        default=_S,
+        help=f"{'|'.join(RECOGNIZERS)}: ray sends each speech segment to the Ray Serve "
+        "application of `wyoming-local-asr ray deploy` (default local)",
+    )
+
+
+def _ray_arguments(parser: argparse.ArgumentParser) -> None:
+    defaults = Settings()
+    remote = parser.add_argument_group("Ray cluster (docs/scaling.md)")
+    remote.add_argument(
+        "--ray-address",
+        default=_S,
+        metavar="HOST:PORT",
+        help="the Ray cluster (its GCS address; default auto: $RAY_ADDRESS or a local one)",
+    )
+    remote.add_argument(
+        "--ray-deployment",
+        default=_S,
+        metavar="NAME",
+        help=f"the Serve application's name (default {defaults.ray_deployment})",
+    )
+    remote.add_argument(
+        "--ray-timeout",
+        default=_S,
+        metavar="S",
+        help=f"seconds one remote recognition may take in all, retries included "
+        f"(default {defaults.ray_timeout:g})",
+    )
+
+
 def _audio_arguments(parser: argparse.ArgumentParser) -> None:
     audio = parser.add_argument_group("audio")
     audio.add_argument("--denoise", action=argparse.BooleanOptionalAction, default=_S)
@@ -189,6 +222,8 @@ def _ops_arguments(parser: argparse.ArgumentParser) -> None:
 _GROUPS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
     "server": _server_arguments,
     "model": _model_arguments,
+    "recognizer": _recognizer_arguments,
+    "ray": _ray_arguments,
     "audio": _audio_arguments,
     "ops": _ops_arguments,
 }

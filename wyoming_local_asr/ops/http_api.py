@@ -29,6 +29,7 @@ from .control import ServiceControl
 from .health import Thresholds, health_report
 from .metrics import Metrics
 from .prometheus import CONTENT_TYPE, render
+from .remote_calls import RemoteCalls
 from .roles import CONFIG_UPDATE, MODEL_READ, MODEL_WRITE
 from .system import SystemReader
 
@@ -60,8 +61,11 @@ class OpsApi:
         thresholds: Thresholds | None = None,
         require_token: bool = False,
         allow_list: AllowList | None = None,
+        remote: RemoteCalls | None = None,
     ) -> None:
         self.control = control
+        # The remote recognizer's state and calls (`serve --recognizer ray`), else None.
+        self.remote = remote
         self.metrics = metrics
         self.authorizer = authorizer
         self.server_id = server_id
@@ -92,6 +96,14 @@ class OpsApi:
         # A client that syncs the vocabulary sees here whether the server holds its copy.
         summary = self.control.vocabulary_summary()
         report["vocabulary"] = {"version": summary["version"], "build": summary["build"]}
+        if self.remote is not None:
+            report["recognizer"] = self.remote.health()
+            if not report["recognizer"]["reachable"]:
+                report["status"] = "warning"
+                report["warnings"].append(
+                    f"the recognizer's Ray cluster at {self.remote.address} is unreachable: "
+                    f"{report['recognizer']['error']}"
+                )
         return web.json_response(report)
 
     async def prometheus(self, request: web.Request) -> web.Response:
@@ -103,6 +115,7 @@ class OpsApi:
             self.metrics.snapshot(),
             system,
             auth=limiter.counts() if limiter is not None else None,
+            remote=self.remote.snapshot() if self.remote is not None else None,
         )
         return web.Response(body=text.encode(), headers={"Content-Type": CONTENT_TYPE})
 

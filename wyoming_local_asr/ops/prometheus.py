@@ -9,6 +9,7 @@ from .. import __version__
 from ..recognizer import ModelInfo
 from .auth_limit import LimiterCounts
 from .metrics import HistogramSnapshot, MetricsSnapshot
+from .remote_calls import RemoteCallsSnapshot
 from .system import SystemStatus
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -51,6 +52,7 @@ def render(
     system: SystemStatus,
     *,
     auth: LimiterCounts | None = None,
+    remote: RemoteCallsSnapshot | None = None,
 ) -> str:
     writer = _Writer()
     writer.family("info", "gauge", "Server and model version (always 1).")
@@ -118,7 +120,30 @@ def render(
     for key, (name, help_text) in CONNECTION_COUNTERS.items():
         if key in metrics.connections:
             writer.single(name, "counter", help_text, metrics.connections[key])
+    if remote is not None:
+        _remote_families(writer, remote)
     return writer.text()
+
+
+def _remote_families(writer: _Writer, remote: RemoteCallsSnapshot) -> None:
+    labels = {"kind": remote.kind, "application": remote.application}
+    writer.family("remote_up", "gauge", "Whether the remote recognizer's cluster is reachable.")
+    writer.sample("remote_up", int(remote.reachable), labels)
+    writer.family(
+        "remote_calls_total", "counter",
+        "Remote recognitions by outcome (ok, error, timeout, unreachable).",
+    )  # fmt: skip
+    for outcome, count in remote.calls.items():
+        writer.sample("remote_calls_total", count, {**labels, "outcome": outcome})
+    writer.single(
+        "remote_retries_total", "counter",
+        "Remote recognitions sent again because a replica died under them.", remote.retries,
+    )  # fmt: skip
+    writer.histogram(
+        "remote_latency_seconds",
+        "Seconds per answered remote recognition, front end to replica and back.",
+        remote.latency,
+    )
 
 
 def _auth_families(writer: _Writer, auth: LimiterCounts) -> None:

@@ -15,6 +15,7 @@ from .health import Thresholds
 from .http_api import DEFAULT_PORT, OpsApi
 from .identity import server_id
 from .metrics import Metrics
+from .remote_calls import RemoteCalls
 from .system import SystemReader
 
 _LOGGER = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ class OpsServer:
         system: SystemReader | None = None,
         thresholds: Thresholds | None = None,
         allow_list: AllowList | None = None,
+        remote: RemoteCalls | None = None,
     ) -> None:
         self.api = OpsApi(
             control,
@@ -44,6 +46,7 @@ class OpsServer:
             thresholds=thresholds,
             require_token=require_token,
             allow_list=allow_list,
+            remote=remote,
         )
         self._runner: web.AppRunner | None = None
         self.port: int | None = None

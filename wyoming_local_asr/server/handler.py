@@ -42,6 +42,7 @@ from ..config import ENDPOINT_SILENCE_SECONDS, MAX_EVENT_BYTES, ConfigError
 from ..ops.access import AllowList
 from ..ops.auth import Authorizer, transcribe_refusal
 from ..ops.metrics import Metrics
+from ..recognizer import RecognizerUnavailable
 from .audio_budget import MAX_PENDING_SECONDS, AudioBudget, held_bytes, held_copies
 from .info_event import PROGRAM_NAME, info_event
 from .limits import ConnectionStats
@@ -49,6 +50,9 @@ from .utterance import Abandoned, Utterance
 from .wire import ProtocolError, read_event
 
 _LOGGER = logging.getLogger(__name__)
+
+
+RECOGNIZER_UNAVAILABLE = "recognizer-unavailable"
 
 
 class ClientError(Exception):
@@ -210,7 +214,12 @@ class ConnectionHandler:
                 if not await self._handle(event):
                     return
             except ClientError as error:
-                _LOGGER.warning("Client %s: %s", self.name, error.message)
+                # An unreachable remote recognizer is logged once by the recognizer, not per client.
+                quiet = error.code == RECOGNIZER_UNAVAILABLE
+                _LOGGER.log(
+                    logging.DEBUG if quiet else logging.WARNING,
+                    "Client %s: %s", self.name, error.message,
+                )  # fmt: skip
                 await self.send_error(error.code, error.message)
                 if error.close:
                     return
@@ -428,6 +437,10 @@ class ConnectionHandler:
             self.stats.left_after_stop += 1
             _LOGGER.debug("Client %s left before its transcript (not transcribed)", self.name)
             return False
+        except RecognizerUnavailable as error:
+            _LOGGER.debug("Client %s: %s", self.name, error)
+            self._record(utterance.seconds, {}, time.perf_counter() - stopped, ok=False)
+            raise ClientError(RECOGNIZER_UNAVAILABLE, str(error), close=True) from None
         except Exception:
             _LOGGER.exception("Client %s: transcription failed", self.name)
             self._record(utterance.seconds, {}, time.perf_counter() - stopped, ok=False)
