@@ -251,8 +251,11 @@ def launch(default_model_dir: Path) -> Iterator[Callable[..., ServerProcess]]:
 def server(
     default_model_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ServerProcess]:
-    """One plain server (no TLS, no required token) for a test module."""
-    running = launch_server(default_model_dir, tmp_path_factory.mktemp("serve"))
+    """One plain server (no TLS, no required token) for a test module; utterances limited to
+    30 s (the default allows long dictation) so that a test can go over the limit quickly."""
+    running = launch_server(
+        default_model_dir, tmp_path_factory.mktemp("serve"), "--max-utterance-seconds", "30"
+    )
     yield running
     stop_server(running)
 

@@ -17,6 +17,8 @@ def add_system_arguments(parser: argparse.ArgumentParser) -> None:
     add_settings_arguments(parser, groups=("model", "audio"))
     parser.add_argument(
         "--recognizer",
+        # not the server's `recognizer` setting (local or ray): which system is evaluated
+        dest="system",
         choices=RECOGNIZERS,
         default="local",
         help="our recognizer, or the pocketsphinx en-us baseline (local)",
@@ -25,4 +27,4 @@ def add_system_arguments(parser: argparse.ArgumentParser) -> None:
 
 def spec_from_args(args: argparse.Namespace) -> SystemSpec:
     """ConfigError when a setting is invalid."""
-    return SystemSpec(getattr(args, "recognizer", "local"), settings_from_args(args))
+    return SystemSpec(getattr(args, "system", "local"), settings_from_args(args))
