@@ -98,6 +98,19 @@ def _model_arguments(parser: argparse.ArgumentParser) -> None:
     )
     model.add_argument("--beam", default=_S, metavar="N", help=f"beam width ({defaults.beam})")
     model.add_argument(
+        "--batch-window-ms",
+        default=_S,
+        metavar="MS",
+        help="utterances reaching the acoustic model within this many ms share one padded run "
+        f"(fp32 only; default {defaults.batch_window_ms:g} = off)",
+    )
+    model.add_argument(
+        "--max-batch",
+        default=_S,
+        metavar="N",
+        help=f"most utterances per batch (default {defaults.max_batch})",
+    )
+    model.add_argument(
         "--vocabulary-file",
         default=_S,
         metavar="FILE",
