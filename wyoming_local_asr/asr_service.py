@@ -72,7 +72,7 @@ def load_recognizer_for(settings: Settings, home: HomeVocabulary | None = None) 
 
 def batching(settings: Settings) -> tuple[float, int] | None:
     """The micro-batching window (seconds) and size `settings` ask for; None: off."""
-    if settings.batch_window_ms <= 0 or settings.max_batch < 2:
+    if settings.max_batch < 2:
         return None
     return settings.batch_window_ms / 1000, settings.max_batch
 

@@ -83,11 +83,11 @@ ENDPOINT_SILENCE_SECONDS = {"default": 0.7, "relaxed": 1.25, "aggressive": 0.25}
 ENDPOINT_MAX_SECONDS = 15.0
 DEFAULT_ENDPOINTING = False
 # Local micro-batching (`acoustic/batching.py`): utterances reaching the acoustic model within
-# `batch_window_ms` of each other share one padded run, up to `max_batch`. Off (0 ms) by
-# default: on a 2-core CPU a padded batch was no faster per utterance (docs/scaling.md); and
-# only fp32 graphs that mask padding batch at all (int8 runs them one by one, `runner.py`).
-DEFAULT_BATCH_WINDOW_MS = 0.0
-DEFAULT_MAX_BATCH = 8
+# `batch_window_ms` of each other share one padded run, up to `max_batch` (1 = off, the
+# default; 0 ms batches only what is already waiting). Only fp32 graphs that mask padding batch
+# (an int8 graph runs a batch one by one, `acoustic/runner.py`); measured in docs/scaling.md.
+DEFAULT_BATCH_WINDOW_MS = 5.0
+DEFAULT_MAX_BATCH = 1
 # --- Scaling out with Ray (`remote/`, `docs/scaling.md`): `serve --recognizer ray` sends each
 # speech segment to the Ray Serve application `ray deploy` started (the acoustic model and the
 # decoder with the home's vocabulary run there). The front end's remote call gives up after

@@ -5,8 +5,7 @@ The caller that finds no batch being gathered gathers one: it waits up to `windo
 others (or until `max_batch` are waiting), takes them, runs them on its own thread and hands
 each caller its result; a caller whose utterance did not fit waits for the next batch (and may
 gather it). While one batch runs, the next can gather, so threads overlap as before. Off by
-default (`--batch-window-ms 0`): on this project's 2-core CPU a padded batch was no faster per
-utterance than one by one (docs/scaling.md); it is for accelerators.
+default (`--max-batch 1`); measured in docs/scaling.md.
 """
 
 from __future__ import annotations

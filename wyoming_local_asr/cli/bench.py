@@ -52,10 +52,17 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "<data-dir>/peers), all over Wyoming on loopback; writes peers.{json,md,png} to --out",
     )
     parser.add_argument(
+        "--batching",
+        action="store_true",
+        help="instead: the server's throughput and p95 latency with local micro-batching off "
+        "and on (--max-batch, default 8; --batch-window-ms), side by side for --clients; "
+        "prints JSON",
+    )
+    parser.add_argument(
         "--clients",
         default="1,2,4,8,16",
         metavar="N,N,...",
-        help="with --peers: the numbers of concurrent clients for throughput (1,2,4,8,16)",
+        help="with --peers or --batching: the numbers of concurrent clients (1,2,4,8,16)",
     )
     add_model_arguments(parser)
     parser.set_defaults(func=run)
@@ -82,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.peers:
         return _run_peers(args, settings)
+    if args.batching:
+        return _run_batching(args, settings)
     model_dir: Path | None = None
     if not args.baseline_only:
         model_dir = settings.model_dir
@@ -114,6 +123,29 @@ def _clients(text: str) -> list[int]:
     if not levels or any(not 1 <= n <= 64 for n in levels):
         raise SystemExit(f"error: --clients takes numbers from 1 to 64, comma-separated: {text!r}")
     return levels
+
+
+def _run_batching(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from ..evaluation.batching_bench import DEFAULT_MAX_BATCH, run_batching_bench
+    from ..evaluation.corpus import load_corpus
+
+    with tempfile.TemporaryDirectory(prefix="local-asr-bench-") as tmp:
+        corpus = args.corpus
+        if corpus is None:
+            corpus = Path(tmp) / "real"
+            build_real_corpus(corpus)
+        report = run_batching_bench(
+            load_corpus(corpus),
+            settings.model_dir,
+            _clients(args.clients),
+            window_ms=settings.batch_window_ms,
+            max_batch=settings.max_batch if settings.max_batch > 1 else DEFAULT_MAX_BATCH,
+        )
+    report["corpus"] = str(args.corpus or "pocketsphinx-testdata (all transcribed clips)")
+    print(json.dumps(report, indent=2))
+    return 0
 
 
 def _run_peers(args: argparse.Namespace, settings: Settings) -> int:

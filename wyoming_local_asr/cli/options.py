@@ -101,14 +101,15 @@ def _model_arguments(parser: argparse.ArgumentParser) -> None:
         "--batch-window-ms",
         default=_S,
         metavar="MS",
-        help="utterances reaching the acoustic model within this many ms share one padded run "
-        f"(fp32 only; default {defaults.batch_window_ms:g} = off)",
+        help="with --max-batch: how long a batch waits for more utterances "
+        f"(default {defaults.batch_window_ms:g})",
     )
     model.add_argument(
         "--max-batch",
         default=_S,
         metavar="N",
-        help=f"most utterances per batch (default {defaults.max_batch})",
+        help="utterances reaching the acoustic model at once share one padded run, up to N "
+        f"(fp32 only; default {defaults.max_batch} = off)",
     )
     model.add_argument(
         "--vocabulary-file",
