@@ -6,11 +6,14 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..acoustic.paths import INT8_FILE
 from ..config import MAX_NEW_WORDS_PER_UPDATE, Settings
 from ..evaluation.bench import run_bench, to_markdown, write_report
+from ..evaluation.corpus import Clip, load_corpus
 from ..evaluation.real_corpus import build_real_corpus
 from .options import settings_from_args
 from .system_options import add_model_arguments
@@ -125,19 +128,24 @@ def _clients(text: str) -> list[int]:
     return levels
 
 
+@contextmanager
+def _corpus_clips(corpus: Path | None) -> Iterator[list[Clip]]:
+    """The clips of `corpus`, or (None) of the real test clips, built into a temporary dir."""
+    with tempfile.TemporaryDirectory(prefix="local-asr-bench-") as tmp:
+        if corpus is None:
+            corpus = Path(tmp) / "real"
+            build_real_corpus(corpus)
+        yield load_corpus(corpus)
+
+
 def _run_batching(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
     from ..evaluation.batching_bench import DEFAULT_MAX_BATCH, run_batching_bench
-    from ..evaluation.corpus import load_corpus
 
-    with tempfile.TemporaryDirectory(prefix="local-asr-bench-") as tmp:
-        corpus = args.corpus
-        if corpus is None:
-            corpus = Path(tmp) / "real"
-            build_real_corpus(corpus)
+    with _corpus_clips(args.corpus) as clips:
         report = run_batching_bench(
-            load_corpus(corpus),
+            clips,
             settings.model_dir,
             _clients(args.clients),
             window_ms=settings.batch_window_ms,
@@ -151,17 +159,12 @@ def _run_batching(args: argparse.Namespace, settings: Settings) -> int:
 def _run_peers(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
-    from ..evaluation.corpus import load_corpus
     from ..evaluation.peer_bench import plot, run_peer_bench
     from ..evaluation.peer_bench import to_markdown as peers_markdown
 
-    with tempfile.TemporaryDirectory(prefix="local-asr-bench-") as tmp:
-        corpus = args.corpus
-        if corpus is None:
-            corpus = Path(tmp) / "real"
-            build_real_corpus(corpus)
+    with _corpus_clips(args.corpus) as clips:
         report = run_peer_bench(
-            load_corpus(corpus),
+            clips,
             settings.model_dir,
             settings.data_dir / "peers",
             vocabulary=settings.vocabulary_file,
