@@ -137,20 +137,7 @@ class RecognizerReplica:
         return await asyncio.to_thread(self._recognize, jobs)
 
     def _recognize(self, jobs: list[tuple[Recognizer, SegmentRequest]]) -> list[Transcription]:
-        """The batch's transcriptions in order: one acoustic pass per recognizer."""
-        results: dict[int, Transcription] = {}
-        groups: dict[int, list[int]] = {}
-        for index, (recognizer, _) in enumerate(jobs):
-            groups.setdefault(id(recognizer), []).append(index)
-        for indices in groups.values():
-            recognizer = jobs[indices[0]][0]
-            audios = [decode_audio(jobs[i][1].pcm) for i in indices]
-            if isinstance(recognizer, CtcRecognizer):
-                answers = recognizer.transcribe_batch(audios)
-            else:
-                answers = [recognizer.transcribe(audio) for audio in audios]
-            results.update(zip(indices, answers, strict=True))
-        return [results[index] for index in range(len(jobs))]
+        return recognize_batch(jobs)
 
     async def _use(self, key: str) -> Recognizer:
         """The recognizer for vocabulary `key`, built first if this replica has none."""
@@ -203,6 +190,24 @@ class RecognizerReplica:
                 latest: str = await self._board.latest.remote()
                 if latest and latest not in self._recognizers:
                     await self._use(latest)
+
+
+def recognize_batch(jobs: list[tuple[Recognizer, SegmentRequest]]) -> list[Transcription]:
+    """The transcriptions of a batch's segments, in order: one acoustic pass for the segments
+    of each recognizer (`CtcRecognizer.transcribe_batch`), each segment decoded in turn."""
+    results: dict[int, Transcription] = {}
+    groups: dict[int, list[int]] = {}
+    for index, (recognizer, _) in enumerate(jobs):
+        groups.setdefault(id(recognizer), []).append(index)
+    for indices in groups.values():
+        recognizer = jobs[indices[0]][0]
+        audios = [decode_audio(jobs[i][1].pcm) for i in indices]
+        if isinstance(recognizer, CtcRecognizer):
+            answers = recognizer.transcribe_batch(audios)
+        else:
+            answers = [recognizer.transcribe(audio) for audio in audios]
+        results.update(zip(indices, answers, strict=True))
+    return [results[index] for index in range(len(jobs))]
 
 
 def application(settings: Settings, options: DeploymentOptions) -> Any:
