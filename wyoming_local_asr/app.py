@@ -38,6 +38,7 @@ from .ops.roles import Roles
 from .ops.tls import server_ssl_context
 from .ops.token_store import TokenStore
 from .recognizer import Recognizer
+from .remote import ray_missing
 from .server.discovery import ZeroconfAnnouncer, advertised_address
 from .server.handler import ConnectionPolicy
 from .server.wyoming_server import WyomingServer
@@ -186,14 +187,11 @@ class Application:
         publishes a new vocabulary to it. The home's vocabulary reaches it once the server runs
         (the front end has no lexicon of its own, so `start` builds it in the background)."""
         settings = self.settings
-        try:
-            from .remote.ray_recognizer import RemoteUnavailable, connect
-        except ModuleNotFoundError as error:
-            if (error.name or "").partition(".")[0] != "ray":
-                raise
-            raise StartupError(
-                "--recognizer ray needs Ray: run `pip install 'wyoming-local-asr[ray]'`"
-            ) from None
+        missing = ray_missing("--recognizer ray")
+        if missing:
+            raise StartupError(missing)
+        from .remote.ray_recognizer import RemoteUnavailable, connect
+
         self.remote = RemoteCalls("ray", settings.ray_address or "auto", settings.ray_deployment)
         try:
             base = await asyncio.to_thread(connect, settings, self.remote)

@@ -62,11 +62,19 @@ def load_recognizer_for(settings: Settings, home: HomeVocabulary | None = None) 
         home=home,
         fast_path=FastPathOptions(settings.grammar_threshold) if settings.grammar else None,
         pronunciations=settings.pronunciations_path,
+        batching=batching(settings),
     )
     if settings.vocabulary:
         recognizer.add_phrases(settings.vocabulary)
     release_free_memory()
     return recognizer
+
+
+def batching(settings: Settings) -> tuple[float, int] | None:
+    """The micro-batching window (seconds) and size `settings` ask for; None: off."""
+    if settings.max_batch < 2:
+        return None
+    return settings.batch_window_ms / 1000, settings.max_batch
 
 
 def build_engine(settings: Settings, recognizer: Recognizer) -> Engine:
@@ -79,9 +87,12 @@ def build_engine(settings: Settings, recognizer: Recognizer) -> Engine:
     return Engine(settings, recognizer, pipeline)
 
 
-def default_workers() -> int:
-    """Pipeline threads: one per core, at least two so a partial never delays a final."""
-    return max(2, min(8, os.cpu_count() or 1))
+def default_workers(settings: Settings | None = None) -> int:
+    """Pipeline threads: one per core, at least two so a partial never delays a final; with
+    micro-batching, as many as a batch holds (each waits in it for its own result)."""
+    cores = max(2, min(8, os.cpu_count() or 1))
+    window = batching(settings) if settings is not None else None
+    return max(cores, window[1]) if window is not None else cores
 
 
 class AsrService:
@@ -102,7 +113,7 @@ class AsrService:
         self._builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="asr-build")
         self._engine = build_engine(settings, recognizer)
         self._loader = loader
-        self.workers = workers or default_workers()
+        self.workers = workers or default_workers(settings)
         # Finals before conversion work, clients that left dropped (worker_pool.py).
         self._pool = WorkerPool(self.workers, name="asr-worker")
         self._swap_lock = asyncio.Lock()

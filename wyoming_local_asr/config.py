@@ -82,6 +82,12 @@ SEGMENT_NEXT_MIN_SECONDS = 10.0
 ENDPOINT_SILENCE_SECONDS = {"default": 0.7, "relaxed": 1.25, "aggressive": 0.25}
 ENDPOINT_MAX_SECONDS = 15.0
 DEFAULT_ENDPOINTING = False
+# Local micro-batching (`acoustic/batching.py`): utterances reaching the acoustic model within
+# `batch_window_ms` of each other share one padded run, up to `max_batch` (1 = off, the
+# default; 0 ms batches only what is already waiting). Only fp32 graphs that mask padding batch
+# (an int8 graph runs a batch one by one, `acoustic/runner.py`); measured in docs/scaling.md.
+DEFAULT_BATCH_WINDOW_MS = 5.0
+DEFAULT_MAX_BATCH = 1
 # --- Scaling out with Ray (`remote/`, `docs/scaling.md`): `serve --recognizer ray` sends each
 # speech segment to the Ray Serve application `ray deploy` started (the acoustic model and the
 # decoder with the home's vocabulary run there). The front end's remote call gives up after
@@ -143,6 +149,8 @@ class Settings:
     # "int8" (the quantized graph) or "fp32".
     precision: str = "int8"
     beam: int = DEFAULT_BEAM
+    batch_window_ms: float = DEFAULT_BATCH_WINDOW_MS
+    max_batch: int = DEFAULT_MAX_BATCH
     max_utterance_seconds: float = DEFAULT_MAX_UTTERANCE_SECONDS
     # The server ends a command itself after enough trailing silence (needs `vad`) and says so
     # in `info` (`requires_external_vad: false`); a client opts out per utterance with

@@ -211,6 +211,8 @@ VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "device": _device,
     "precision": _precision,
     "beam": _integer(1, 1024),
+    "batch_window_ms": _number(0.0, 1000.0),
+    "max_batch": _integer(1, 256),
     "max_utterance_seconds": _number(0.0, 3600.0, low_open=True),
     "partial_interval": _number(0.0, 60.0),
     "frame_timeout": _number(0.0, 3600.0, low_open=True),

@@ -7,14 +7,16 @@ to text (`decode/text_tokens.py`). Both are a `decode.protocols.Decoder`.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
+from .acoustic.batching import MicroBatcher
 from .acoustic.runner import OnnxAcousticModel
 from .decode.decoder import DecoderOptions, WordDecoder
 from .decode.home_decoder import FastPathOptions, HomeAwareDecoder
@@ -26,14 +28,25 @@ from .recognizer import ModelInfo, Transcription
 from .vocabulary.grammar import build_grammar, home_phrases
 from .vocabulary.home import HomeVocabulary
 
+_LOGGER = logging.getLogger(__name__)
+
 
 class CtcRecognizer:
     """Audio to words. Safe for several threads: the acoustic model runs concurrently, the
     decoder (fast, stateful) one utterance at a time."""
 
-    def __init__(self, acoustic_model: OnnxAcousticModel, decoder: Decoder) -> None:
+    def __init__(
+        self,
+        acoustic_model: OnnxAcousticModel,
+        decoder: Decoder,
+        batcher: MicroBatcher | None = None,
+    ) -> None:
         self.acoustic_model = acoustic_model
         self.decoder = decoder
+        # With micro-batching, the acoustic pass of concurrent utterances is shared.
+        self._acoustic: Callable[[NDArray[np.float32]], NDArray[np.float32]] = (
+            batcher or acoustic_model
+        )
         self._decoder_lock = threading.Lock()
         card = acoustic_model.card
         self._info = ModelInfo(
@@ -53,9 +66,19 @@ class CtcRecognizer:
 
     def transcribe(self, audio: NDArray[np.float32]) -> Transcription:
         start = time.perf_counter()
-        logprobs = self.acoustic_model(audio)
-        model_seconds = time.perf_counter() - start
+        logprobs = self._acoustic(audio)
+        return self.decode(logprobs, time.perf_counter() - start)
 
+    def transcribe_batch(self, audios: Sequence[NDArray[np.float32]]) -> list[Transcription]:
+        """`transcribe` for several utterances: one acoustic pass (`OnnxAcousticModel.batch`),
+        then each decoded in turn. Each timing's "model" is the batch's time shared out."""
+        start = time.perf_counter()
+        batch = self.acoustic_model.batch(audios)
+        share = (time.perf_counter() - start) / max(1, len(audios))
+        return [self.decode(logprobs, share) for logprobs in batch]
+
+    def decode(self, logprobs: NDArray[np.float32], model_seconds: float) -> Transcription:
+        """Words from the acoustic model's log-probabilities (`model_seconds`: their cost)."""
         start = time.perf_counter()
         with self._decoder_lock:
             decoded = self.decoder.decode_utterance(logprobs)
@@ -89,13 +112,26 @@ def load_recognizer(
     home: HomeVocabulary | None = None,
     fast_path: FastPathOptions | None = None,
     pronunciations: Path | None = None,
+    batching: tuple[float, int] | None = None,
 ) -> CtcRecognizer:
     """Load the model in `model_dir` (see `models/README.md` for the layout). With a `home`,
     the decoder knows its names and sentences, and (with `fast_path`) decodes its grammar too;
-    G2P pronunciations of its new words are cached in `pronunciations`."""
+    G2P pronunciations of its new words are cached in `pronunciations`. `batching` (window in
+    seconds, most per batch) shares the acoustic pass of concurrent utterances when the model
+    can batch exactly (`OnnxAcousticModel.pads_exactly`)."""
     acoustic_model = OnnxAcousticModel(
         model_dir, quantized=quantized, device=device, threads=threads
     )
+    batcher = None
+    if batching is not None and batching[1] > 1:
+        if acoustic_model.pads_exactly:
+            batcher = MicroBatcher(acoustic_model.batch, *batching)
+        else:
+            _LOGGER.warning(
+                "micro-batching is off: %s cannot batch exactly (it needs an fp32 graph "
+                "that masks padding; use --precision fp32)",
+                acoustic_model.model_path.name,
+            )
     decoder: Decoder
     if acoustic_model.card.token_type == "phoneme":
         pronounce = caching_pronouncer(pronunciations, g2p_pronouncer) if pronunciations else None
@@ -115,4 +151,4 @@ def load_recognizer(
                 )
     else:
         decoder = GreedyTextDecoder(acoustic_model.tokens, acoustic_model.blank_id)
-    return CtcRecognizer(acoustic_model, decoder)
+    return CtcRecognizer(acoustic_model, decoder, batcher)

@@ -100,3 +100,26 @@ def test_batch_of_two_equals_single_runs(
     assert list(lengths) == [audio.size // 320 + 1] * 2
     np.testing.assert_allclose(batch[0], _ours(session, audio)[0], atol=1e-4)
     np.testing.assert_allclose(batch[1], _ours(session, other)[0], atol=1e-4)
+
+
+def test_padding_is_masked_by_the_lengths(
+    session: ort.InferenceSession, equivalence_clips: list[Clip]
+) -> None:
+    """A short row padded to a long one (its own reflection, then zeros) gives its frames
+    alone; the same padded row with the long length (the padding heard as audio, as a graph
+    without masks hears it) does not."""
+    long, short = equivalence_clips[0].audio, equivalence_clips[1].audio[:20_000]
+    width = long.size + 200
+    rows = [
+        np.pad(np.pad(a, (0, 200), mode="reflect"), (0, width - a.size - 200))
+        for a in (long, short)
+    ]
+    feeds = {INPUT_NAMES[0]: np.stack(rows), INPUT_NAMES[1]: np.array([long.size, short.size])}
+    batch, lengths = session.run(list(OUTPUT_NAMES), feeds)
+    alone, frames = _ours(session, short)
+    assert int(lengths[1]) == frames
+    assert float(np.abs(batch[1, :frames] - alone).max()) < 1e-3
+    assert float(np.abs(batch[0, : int(lengths[0])] - _ours(session, long)[0]).max()) < 1e-3
+    feeds[INPUT_NAMES[1]] = np.array([long.size, long.size])
+    unmasked = session.run(list(OUTPUT_NAMES), feeds)[0]
+    assert float(np.abs(unmasked[1, :frames] - alone).max()) > 0.5

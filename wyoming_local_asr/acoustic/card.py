@@ -46,6 +46,9 @@ class ModelCard:
     # waveform only: "zero_mean_unit_var" normalizes each utterance first (wav2vec2 exports).
     waveform_normalize: str = "none"
     fbank: dict[str, Any] = field(default_factory=dict)
+    # True if the graph masks padding by its lengths input, so a row of a padded batch gives
+    # what it gives alone (`OnnxAcousticModel.forward_batch`); other graphs run one by one.
+    masks_padding: bool = False
     parameters: int | None = None
     files: dict[str, FileEntry] = field(default_factory=dict)
     quantization: dict[str, Any] = field(default_factory=dict)

@@ -16,7 +16,7 @@ from .errors import ModelError
 from .paths import CARD_JSON
 
 # Bump when the graph, the quantization or the dir layout changes: older dirs get rebuilt.
-BUILD_VERSION = "1"
+BUILD_VERSION = "2"
 _DATA = Path(__file__).resolve().parent.parent / "data"
 # The package data the default model's lexicon is made of (`build/lexicon_build.py`,
 # `build/learned_variants.py` write them; `build/decoder_files.py` copies them into the model).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,9 @@ from .token_file import read_tokens
 _LOGGER = logging.getLogger(__name__)
 # Waveform graphs reflect-pad by up to 200 samples; shorter input is zero-padded to this.
 _MIN_WAVEFORM_SAMPLES = 480
+# A waveform row of a padded batch is followed by this much of its own reflection, as the graph
+# pads it alone (`build/hama_graph.py`, PAD).
+_WAVEFORM_REFLECT = 200
 _INT_TYPES = {"tensor(int64)": np.int64, "tensor(int32)": np.int32}
 
 
@@ -67,7 +71,8 @@ class OnnxAcousticModel:
     """Audio (float32, 16 kHz mono) in, per-frame log-probabilities [frames, tokens] out.
 
     The session is created once; `__call__` keeps no state, so one instance can serve several
-    threads at once (onnxruntime sessions are thread-safe).
+    threads at once (onnxruntime sessions are thread-safe). `batch` and `forward_batch` run
+    several utterances in one onnxruntime call.
     """
 
     def __init__(
@@ -127,34 +132,96 @@ class OnnxAcousticModel:
         return len(self.tokens)
 
     def __call__(self, audio: NDArray[np.float32]) -> NDArray[np.float32]:
-        samples = np.asarray(audio, dtype=np.float32).reshape(-1)
-        plans = plan_chunks(samples, self.frame_samples, self.chunking)
-        if len(plans) == 1:
-            return self.forward(samples)
-        pieces = [self.forward(samples[p.start : p.stop])[p.keep_from : p.keep_to] for p in plans]
-        return np.concatenate(pieces, axis=0)
+        return self.batch([audio])[0]
+
+    def batch(self, audios: Sequence[NDArray[np.float32]]) -> list[NDArray[np.float32]]:
+        """`__call__` for several utterances: every chunk of each (long audio is cut as
+        `chunking.py` says) goes through `forward_batch` together."""
+        samples = [np.asarray(audio, dtype=np.float32).reshape(-1) for audio in audios]
+        plans = [plan_chunks(s, self.frame_samples, self.chunking) for s in samples]
+        pieces = iter(
+            self.forward_batch(
+                [s[p.start : p.stop] for s, ps in zip(samples, plans, strict=True) for p in ps]
+            )
+        )
+        results = []
+        for utterance_plans in plans:
+            kept = [next(pieces)[p.keep_from : p.keep_to] for p in utterance_plans]
+            results.append(kept[0] if len(kept) == 1 else np.concatenate(kept, axis=0))
+        return results
 
     def forward(self, audio: NDArray[np.float32]) -> NDArray[np.float32]:
         """One pass over the whole audio (no chunking)."""
-        signal = self._signal(np.asarray(audio, dtype=np.float32).reshape(-1))
-        if signal is None:
-            return np.zeros((0, self.vocab_size), dtype=np.float32)
-        feeds: dict[str, NDArray[Any]] = {self._signal_name: signal[0]}
+        return self.forward_batch([audio])[0]
+
+    def forward_batch(self, waveforms: Sequence[NDArray[np.float32]]) -> list[NDArray[np.float32]]:
+        """One pass over each audio (no chunking), each output cut to its own frames: padded to
+        the longest and run at once when that gives what each gives alone (`pads_exactly`),
+        one by one otherwise."""
+        signals = [self._signal(np.asarray(w, dtype=np.float32).reshape(-1)) for w in waveforms]
+        present = [signal for signal in signals if signal is not None]
+        if len(present) > 1 and self.pads_exactly:
+            outputs = iter(self._run(present))
+        else:
+            outputs = iter([self._run([signal])[0] for signal in present])
+        empty = np.zeros((0, self.vocab_size), dtype=np.float32)
+        return [empty if signal is None else next(outputs) for signal in signals]
+
+    @property
+    def pads_exactly(self) -> bool:
+        """Whether a row of a padded batch gives what it gives alone: the graph masks padding by
+        its lengths (the card's `masks_padding`; without masks attention hears the padding:
+        4 of 12 real clips changed words) and runs in float (an int8 graph quantizes each
+        activation tensor with one range for the whole batch: 1 of 12 real clips and 1 of 212
+        commands changed words; `evaluation/batch_equivalence.py`)."""
+        return (
+            self.card.masks_padding
+            and self.model_path.name != INT8_FILE
+            and self._lengths_name is not None
+            and len(self._output_names) == 2
+        )
+
+    def _run(self, signals: list[tuple[NDArray[np.float32], int]]) -> list[NDArray[np.float32]]:
+        """One onnxruntime run over `signals` (one row each, padded to the longest)."""
+        lengths = [length for _, length in signals]
+        feeds: dict[str, NDArray[Any]] = {self._signal_name: self._pad(signals)}
         if self._lengths_name is not None:
-            feeds[self._lengths_name] = np.array([signal[1]], dtype=self._lengths_type)
+            feeds[self._lengths_name] = np.array(lengths, dtype=self._lengths_type)
         try:
             results = self.session.run(self._output_names, feeds)
         except Exception as err:
             raise ModelError(f"{self.model_path.name} failed to run: {str(err)[:200]}") from err
-        logprobs = np.asarray(results[0], dtype=np.float32)[0]
-        if len(results) == 2:
-            logprobs = logprobs[: int(np.asarray(results[1]).reshape(-1)[0])]
-        if logprobs.shape[-1] != self.vocab_size:
+        batch = np.asarray(results[0], dtype=np.float32)
+        if batch.shape[-1] != self.vocab_size:
             raise ModelError(
-                f"{self.model_path.name} outputs {logprobs.shape[-1]} classes but "
+                f"{self.model_path.name} outputs {batch.shape[-1]} classes but "
                 f"{TOKENS_FILE} has {self.vocab_size} tokens"
             )
-        return _log_softmax(logprobs) if self.card.output == "logits" else logprobs
+        frames = (
+            [int(n) for n in np.asarray(results[1]).reshape(-1)]
+            if len(results) == 2
+            else [batch.shape[1]] * len(signals)
+        )
+        rows = [batch[row, : frames[row]] for row in range(len(signals))]
+        return [_log_softmax(r) if self.card.output == "logits" else r for r in rows]
+
+    def _pad(self, signals: list[tuple[NDArray[np.float32], int]]) -> NDArray[np.float32]:
+        """The rows [1, ...] of `signals` as one batch, zero-padded along time to the longest.
+        Waveform rows of a batch first get their own reflection (the graph's reflect pad
+        would otherwise see the zeros after a shorter row)."""
+        arrays = [array for array, _ in signals]
+        if len(arrays) == 1:
+            return arrays[0]
+        time_axis = 1 if self._fbank is None or self.card.feature_layout == "BTF" else 2
+        if self._fbank is None:
+            arrays = [np.pad(a, [(0, 0), (0, _WAVEFORM_REFLECT)], mode="reflect") for a in arrays]
+        width = max(a.shape[time_axis] for a in arrays)
+        padded = []
+        for array in arrays:
+            widths = [(0, 0)] * array.ndim
+            widths[time_axis] = (0, width - array.shape[time_axis])
+            padded.append(np.pad(array, widths))
+        return np.concatenate(padded, axis=0)
 
     def _signal(self, samples: NDArray[np.float32]) -> tuple[NDArray[np.float32], int] | None:
         """The model's input tensor [1, ...] and its length, or None for audio too short to use."""

@@ -77,11 +77,13 @@ def _default_card(parameters: int, quantization_method: str) -> ModelCard:
         word_boundary="<wb>",
         frame_shift_ms=20.0,
         output="logprobs",
+        masks_padding=True,
         parameters=parameters,
         quantization={"method": quantization_method, "int8_file": INT8_FILE},
         notes=[
             "Weights are hama's (stored float16/float32), used as float32 in model.onnx.",
             "Built locally by `wyoming-local-asr model build`; nothing is downloaded.",
+            "Padded batches are masked by waveform_lengths (a row gives what it gives alone).",
         ],
     )
 

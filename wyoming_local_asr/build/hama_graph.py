@@ -5,6 +5,13 @@ waveform -> clip -> reflect pad 200 -> STFT as a strided convolution with the st
 power -> mel (80) -> log(max(x, 1e-10)) -> float16 round trip -> Conv1d stem (stride 2) + erf-GELU
 -> 4 Conformer blocks (FFN/2, MHA 4x36 without positions, conv module, FFN/2, LayerNorm) ->
 projection -> log-softmax. One output frame per 320 samples (20 ms).
+
+Padded batches: `waveform_lengths` masks what lies past each row's own length, so a row gives
+the frames it would give alone: its log-mel frames past its length are zeroed (the stem's zero
+padding), attention ignores padded keys, and the convolution module's depthwise convolution
+sees zeros there (its zero padding). The end of a row's STFT reflects the row's own last
+samples only if the caller appends them (`acoustic/runner.py` does); alone, the graph's reflect
+pad does it.
 """
 
 from __future__ import annotations
@@ -104,13 +111,13 @@ class _HamaGraph:
         # hama's engine keeps the features in float16; the round trip reproduces it.
         return g.op("Cast", [g.op("Cast", [logmel], to=FLOAT16)], to=FLOAT)
 
-    def stem(self, features: str) -> str:
+    def stem(self, features: str, feature_mask: str) -> str:
         """Log-mel [B, 80, F] -> hidden [B, T, 144] with T = (F - 1) // 2 + 1."""
         g = self.g
         conv = g.op(
             "Conv",
             [
-                features,
+                g.op("Mul", [features, g.op("Unsqueeze", [feature_mask, g.const([1])])]),
                 g.weight("stem.weight", self.w.anonymous("Conv", 801)),
                 g.weight("stem.bias", self.w.anonymous("Conv", 802)),
             ],
@@ -140,7 +147,7 @@ class _HamaGraph:
         )
         return g.op("Add", [x, g.op("Mul", [h, g.const(0.5)])])
 
-    def attention(self, x: str, block: int, base: int) -> str:
+    def attention(self, x: str, block: int, base: int, key_bias: str) -> str:
         g = self.g
         h = self.layer_norm(x, block, "attn_norm")
         qkv = self.linear(
@@ -159,7 +166,7 @@ class _HamaGraph:
         k_heads = split_heads(k, [0, 2, 3, 1])
         v_heads = split_heads(v, [0, 2, 1, 3])
         scores = g.op("MatMul", [q_heads, k_heads], name=f"blocks.{block}.attn.scores")
-        weights = g.op("Softmax", [scores], axis=-1)
+        weights = g.op("Softmax", [g.op("Add", [scores, key_bias])], axis=-1)
         context = g.op("MatMul", [weights, v_heads], name=f"blocks.{block}.attn.context")
         merged = g.op(
             "Reshape",
@@ -173,7 +180,7 @@ class _HamaGraph:
         )
         return g.op("Add", [x, out])
 
-    def convolution(self, x: str, block: int) -> str:
+    def convolution(self, x: str, block: int, time_mask: str) -> str:
         g = self.g
         h = self.layer_norm(x, block, "conv.norm")
         h = self.linear(
@@ -187,7 +194,7 @@ class _HamaGraph:
         depthwise = g.op(
             "Conv",
             [
-                self.transpose_bct(glu),
+                self.transpose_bct(g.op("Mul", [glu, time_mask])),
                 g.weight(
                     f"blocks.{block}.conv.depthwise.weight",
                     self.w.anonymous("Conv", 804 + 3 * block),
@@ -208,30 +215,59 @@ class _HamaGraph:
         )
         return g.op("Add", [x, h])
 
-    def conformer_block(self, x: str, block: int) -> str:
+    def conformer_block(self, x: str, block: int, masks: tuple[str, str]) -> str:
         base = 829 + 9 * block
+        time_mask, key_bias = masks
         x = self.feed_forward(x, block, "ffn1", base)
-        x = self.attention(x, block, base)
-        x = self.convolution(x, block)
+        x = self.attention(x, block, base, key_bias)
+        x = self.convolution(x, block, time_mask)
         x = self.feed_forward(x, block, "ffn2", base + 7)
         return self.layer_norm(x, block, "norm")
 
-    # -- whole model --------------------------------------------------------------------------
-    def output_lengths(self, lengths: str) -> str:
+    # -- lengths and masks --------------------------------------------------------------------
+    def integer(self, value: int) -> str:
+        return self.g.const(np.array(value, dtype=np.int64))
+
+    def stft_lengths(self, lengths: str) -> str:
+        frames = self.g.op("Div", [lengths, self.integer(HOP)])
+        return self.g.op("Add", [frames, self.integer(1)])
+
+    def output_lengths(self, stft_lengths: str) -> str:
         g = self.g
-        one = g.const(np.array(1, dtype=np.int64))
-        frames = g.op("Add", [g.op("Div", [lengths, g.const(np.array(HOP, dtype=np.int64))]), one])
-        subsampled = g.op(
-            "Div", [g.op("Sub", [frames, one]), g.const(np.array(SUBSAMPLING, dtype=np.int64))]
-        )
+        one = self.integer(1)
+        subsampled = g.op("Div", [g.op("Sub", [stft_lengths, one]), self.integer(SUBSAMPLING)])
         return g.op("Add", [subsampled, one])
 
+    def length_mask(self, lengths: str, like: str, axis: int) -> str:
+        """[B, N] float: 1 where the index along `like`'s `axis` (size N) is below the row's
+        length, else 0."""
+        g = self.g
+        size = g.op("Gather", [g.op("Shape", [like]), self.integer(axis)])
+        positions = g.op("Range", [self.integer(0), size, self.integer(1)])
+        row_positions = g.op("Unsqueeze", [positions, g.const([0])])
+        inside = g.op("Less", [row_positions, g.op("Unsqueeze", [lengths, g.const([1])])])
+        return g.op("Cast", [inside], to=FLOAT)
+
+    def block_masks(self, x: str, out_lengths: str) -> tuple[str, str]:
+        """For hidden `x` [B, T, 144]: the time mask [B, T, 1] and the attention key bias
+        [B, 1, 1, T] (0 for a real frame, -1e9 for padding: its softmax weight is exactly 0)."""
+        g = self.g
+        mask = self.length_mask(out_lengths, x, 1)
+        time_mask = g.op("Unsqueeze", [mask, g.const([2])])
+        bias = g.op("Mul", [g.op("Sub", [mask, g.const(1.0)]), g.const(1e9)])
+        return time_mask, g.op("Unsqueeze", [bias, g.const([1, 2])])
+
+    # -- whole model --------------------------------------------------------------------------
     def build(self, metadata: dict[str, str]) -> onnx.ModelProto:
         g = self.g
         waveform, lengths = INPUT_NAMES
-        x = self.stem(self.frontend(waveform))
+        features = self.frontend(waveform)
+        stft_lengths = self.stft_lengths(lengths)
+        out_lengths = self.output_lengths(stft_lengths)
+        x = self.stem(features, self.length_mask(stft_lengths, features, 2))
+        masks = self.block_masks(x, out_lengths)
         for block in range(BLOCKS):
-            x = self.conformer_block(x, block)
+            x = self.conformer_block(x, block, masks)
         logits = self.linear(
             x,
             _pointwise(self.w(f"{_PREFIX}.proj.weight")),
@@ -239,7 +275,7 @@ class _HamaGraph:
             "proj",
         )
         g.rename_output(g.op("LogSoftmax", [logits], axis=-1), OUTPUT_NAMES[0])
-        g.rename_output(self.output_lengths(lengths), OUTPUT_NAMES[1])
+        g.rename_output(out_lengths, OUTPUT_NAMES[1])
         return g.to_model(
             "hama_conformer_ctc",
             inputs=[

@@ -6,11 +6,14 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..acoustic.paths import INT8_FILE
 from ..config import MAX_NEW_WORDS_PER_UPDATE, Settings
 from ..evaluation.bench import run_bench, to_markdown, write_report
+from ..evaluation.corpus import Clip, load_corpus
 from ..evaluation.real_corpus import build_real_corpus
 from .options import settings_from_args
 from .system_options import add_model_arguments
@@ -52,10 +55,17 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "<data-dir>/peers), all over Wyoming on loopback; writes peers.{json,md,png} to --out",
     )
     parser.add_argument(
+        "--batching",
+        action="store_true",
+        help="instead: the server's throughput and p95 latency with local micro-batching off "
+        "and on (--max-batch, default 8; --batch-window-ms), side by side for --clients; "
+        "prints JSON",
+    )
+    parser.add_argument(
         "--clients",
         default="1,2,4,8,16",
         metavar="N,N,...",
-        help="with --peers: the numbers of concurrent clients for throughput (1,2,4,8,16)",
+        help="with --peers or --batching: the numbers of concurrent clients (1,2,4,8,16)",
     )
     add_model_arguments(parser)
     parser.set_defaults(func=run)
@@ -82,6 +92,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.peers:
         return _run_peers(args, settings)
+    if args.batching:
+        return _run_batching(args, settings)
     model_dir: Path | None = None
     if not args.baseline_only:
         model_dir = settings.model_dir
@@ -116,20 +128,43 @@ def _clients(text: str) -> list[int]:
     return levels
 
 
-def _run_peers(args: argparse.Namespace, settings: Settings) -> int:
-    import json
-
-    from ..evaluation.corpus import load_corpus
-    from ..evaluation.peer_bench import plot, run_peer_bench
-    from ..evaluation.peer_bench import to_markdown as peers_markdown
-
+@contextmanager
+def _corpus_clips(corpus: Path | None) -> Iterator[list[Clip]]:
+    """The clips of `corpus`, or (None) of the real test clips, built into a temporary dir."""
     with tempfile.TemporaryDirectory(prefix="local-asr-bench-") as tmp:
-        corpus = args.corpus
         if corpus is None:
             corpus = Path(tmp) / "real"
             build_real_corpus(corpus)
+        yield load_corpus(corpus)
+
+
+def _run_batching(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from ..evaluation.batching_bench import DEFAULT_MAX_BATCH, run_batching_bench
+
+    with _corpus_clips(args.corpus) as clips:
+        report = run_batching_bench(
+            clips,
+            settings.model_dir,
+            _clients(args.clients),
+            window_ms=settings.batch_window_ms,
+            max_batch=settings.max_batch if settings.max_batch > 1 else DEFAULT_MAX_BATCH,
+        )
+    report["corpus"] = str(args.corpus or "pocketsphinx-testdata (all transcribed clips)")
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+def _run_peers(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from ..evaluation.peer_bench import plot, run_peer_bench
+    from ..evaluation.peer_bench import to_markdown as peers_markdown
+
+    with _corpus_clips(args.corpus) as clips:
         report = run_peer_bench(
-            load_corpus(corpus),
+            clips,
             settings.model_dir,
             settings.data_dir / "peers",
             vocabulary=settings.vocabulary_file,

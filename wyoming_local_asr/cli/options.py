@@ -98,6 +98,20 @@ def _model_arguments(parser: argparse.ArgumentParser) -> None:
     )
     model.add_argument("--beam", default=_S, metavar="N", help=f"beam width ({defaults.beam})")
     model.add_argument(
+        "--batch-window-ms",
+        default=_S,
+        metavar="MS",
+        help="with --max-batch: how long a batch waits for more utterances "
+        f"(default {defaults.batch_window_ms:g})",
+    )
+    model.add_argument(
+        "--max-batch",
+        default=_S,
+        metavar="N",
+        help="utterances reaching the acoustic model at once share one padded run, up to N "
+        f"(fp32 only; default {defaults.max_batch} = off)",
+    )
+    model.add_argument(
         "--vocabulary-file",
         default=_S,
         metavar="FILE",

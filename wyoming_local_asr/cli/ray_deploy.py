@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 from dataclasses import replace
 from pathlib import Path
 
-from ..app import StartupError, prepare_model
+from ..app import StartupError
 from ..config import (
     DEFAULT_RAY_BATCH_SIZE,
     DEFAULT_RAY_BATCH_WAIT_S,
@@ -19,10 +18,9 @@ from ..config import (
     DEFAULT_RAY_REPLICAS,
     ConfigError,
 )
+from ..remote import ray_missing
 from .options import add_settings_arguments, settings_from_args
-from .serve import EXIT_CONFIG, EXIT_STARTUP, build_default_model
-
-RAY_MISSING = "this command needs Ray: run `pip install 'wyoming-local-asr[ray]'`"
+from .serve import failed, prepared_settings
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -45,19 +43,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--cpus-per-replica", type=_positive_float, default=DEFAULT_RAY_CPUS_PER_REPLICA
     )
     group.add_argument("--gpus-per-replica", type=_fraction, default=0.0)
-    group.add_argument(
-        "--batch-size",
-        type=_positive_int,
-        default=DEFAULT_RAY_BATCH_SIZE,
-        help=f"most speech segments per batch (default {DEFAULT_RAY_BATCH_SIZE})",
-    )
-    group.add_argument(
-        "--batch-wait",
-        type=_fraction,
-        default=DEFAULT_RAY_BATCH_WAIT_S,
-        metavar="S",
-        help=f"seconds a batch waits for more segments (default {DEFAULT_RAY_BATCH_WAIT_S:g})",
-    )
+    _batch_arguments(group)
     group.add_argument(
         "--batching",
         action=argparse.BooleanOptionalAction,
@@ -83,8 +69,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     bench.add_argument("--runs", type=_positive_int, default=3)
     bench.add_argument("--per-client", type=_positive_int, default=4, help="utterances each")
     bench.add_argument("--replicas", type=_positive_int, default=2)
-    bench.add_argument("--batch-size", type=_positive_int, default=DEFAULT_RAY_BATCH_SIZE)
-    bench.add_argument("--batch-wait", type=_fraction, default=DEFAULT_RAY_BATCH_WAIT_S)
+    _batch_arguments(bench)
     bench.add_argument("--output", type=Path, default=Path("ray-bench.json"), metavar="JSON")
     bench.set_defaults(func=run_bench)
     delete = commands.add_parser("delete", help="remove the recognizer application")
@@ -92,28 +77,35 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     delete.set_defaults(func=run_delete)
 
 
+def _batch_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    parser.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        default=DEFAULT_RAY_BATCH_SIZE,
+        help=f"most speech segments per batch (default {DEFAULT_RAY_BATCH_SIZE})",
+    )
+    parser.add_argument(
+        "--batch-wait",
+        type=_fraction,
+        default=DEFAULT_RAY_BATCH_WAIT_S,
+        metavar="S",
+        help=f"seconds a batch waits for more segments (default {DEFAULT_RAY_BATCH_WAIT_S:g})",
+    )
+
+
 def run_deploy(args: argparse.Namespace) -> int:
     try:
-        settings = settings_from_args(args)
-        prepare_model(settings, build_default_model)
-    except ConfigError as error:
-        print(f"wyoming-local-asr: error: {error}", file=sys.stderr)
-        return EXIT_CONFIG
-    except StartupError as error:
-        print(f"wyoming-local-asr: error: {error}", file=sys.stderr)
-        return EXIT_STARTUP
+        settings = prepared_settings(args)
+        _require_ray("`ray deploy`")
+    except (ConfigError, StartupError) as error:
+        return failed(error)
+    import ray
+
+    from ..remote.deployment import DeploymentOptions, deploy
+    from ..remote.vocabulary_board import NAMESPACE
+
     threads = settings.threads or max(1, int(args.cpus_per_replica))
     settings = replace(settings, threads=threads)
-    try:
-        import ray
-
-        from ..remote.deployment import DeploymentOptions, deploy
-        from ..remote.vocabulary_board import NAMESPACE
-    except ModuleNotFoundError as error:
-        if (error.name or "").partition(".")[0] != "ray":
-            raise
-        print(f"wyoming-local-asr: error: {RAY_MISSING}", file=sys.stderr)
-        return EXIT_STARTUP
     options = DeploymentOptions(
         app_name=settings.ray_deployment,
         replicas=args.replicas,
@@ -133,8 +125,7 @@ def run_deploy(args: argparse.Namespace) -> int:
         )
         deploy(settings, options)
     except (ConnectionError, RuntimeError) as error:
-        print(f"wyoming-local-asr: error: cannot deploy: {error}", file=sys.stderr)
-        return EXIT_STARTUP
+        return failed(StartupError(error), "cannot deploy: ")
     print(
         f"Deployed {options.app_name}: {options.replicas} replicas of model {settings.model} "
         f"({options.cpus_per_replica:g} CPUs, {options.gpus_per_replica:g} GPUs each; batching "
@@ -145,23 +136,14 @@ def run_deploy(args: argparse.Namespace) -> int:
 
 def run_bench(args: argparse.Namespace) -> int:
     try:
-        settings = settings_from_args(args)
-        prepare_model(settings, build_default_model)
         levels = tuple(_positive_int(level) for level in args.clients.split(","))
-    except (ConfigError, ValueError, argparse.ArgumentTypeError) as error:
-        print(f"wyoming-local-asr: error: {error}", file=sys.stderr)
-        return EXIT_CONFIG
-    except StartupError as error:
-        print(f"wyoming-local-asr: error: {error}", file=sys.stderr)
-        return EXIT_STARTUP
-    try:
-        from ..evaluation.ray_bench import run_bench as bench
-        from ..evaluation.ray_bench import write_report
-    except ModuleNotFoundError as error:
-        if (error.name or "").partition(".")[0] != "ray":
-            raise
-        print(f"wyoming-local-asr: error: {RAY_MISSING}", file=sys.stderr)
-        return EXIT_STARTUP
+        settings = prepared_settings(args)
+        _require_ray("`ray bench`")
+    except (ConfigError, StartupError, ValueError, argparse.ArgumentTypeError) as error:
+        return failed(error)
+    from ..evaluation.ray_bench import run_bench as bench
+    from ..evaluation.ray_bench import write_report
+
     report = bench(
         settings,
         levels=levels,
@@ -190,18 +172,22 @@ def run_bench(args: argparse.Namespace) -> int:
 def run_delete(args: argparse.Namespace) -> int:
     try:
         settings = settings_from_args(args)
-        import ray
-        from ray import serve
-    except ConfigError as error:
-        print(f"wyoming-local-asr: error: {error}", file=sys.stderr)
-        return EXIT_CONFIG
-    except ModuleNotFoundError:
-        print(f"wyoming-local-asr: error: {RAY_MISSING}", file=sys.stderr)
-        return EXIT_STARTUP
+        _require_ray("`ray delete`")
+    except (ConfigError, StartupError) as error:
+        return failed(error)
+    import ray
+    from ray import serve
+
     ray.init(address=settings.ray_address or "auto", logging_level=logging.WARNING)
     serve.delete(settings.ray_deployment)
     print(f"Deleted {settings.ray_deployment}")
     return 0
+
+
+def _require_ray(command: str) -> None:
+    missing = ray_missing(command)
+    if missing:
+        raise StartupError(missing)
 
 
 def _positive_int(text: str) -> int:

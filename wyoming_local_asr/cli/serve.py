@@ -8,9 +8,9 @@ import logging
 import sys
 from pathlib import Path
 
-from ..app import StartupError, run_server
+from ..app import StartupError, prepare_model, run_server
 from ..audio.rnnoise import RNNoiseUnavailableError
-from ..config import ConfigError
+from ..config import ConfigError, Settings
 from ..memory import limit_malloc_arenas
 from .options import add_settings_arguments, settings_from_args
 
@@ -49,6 +49,21 @@ def build_default_model(data_dir: Path) -> Path:
         ) from None
 
 
+def failed(error: Exception, prefix: str = "") -> int:
+    """Print `error` as one line and return its exit code: `EXIT_STARTUP` for a start-up
+    failure, else `EXIT_CONFIG` (a setting or an option's value)."""
+    print(f"wyoming-local-asr: error: {prefix}{error}", file=sys.stderr)
+    return EXIT_STARTUP if isinstance(error, StartupError) else EXIT_CONFIG
+
+
+def prepared_settings(args: argparse.Namespace) -> Settings:
+    """The settings of `args`, with their model ready (the default model built when missing);
+    ConfigError or StartupError otherwise."""
+    settings = settings_from_args(args)
+    prepare_model(settings, build_default_model)
+    return settings
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         settings = settings_from_args(args)
@@ -56,15 +71,10 @@ def run(args: argparse.Namespace) -> int:
             logging.getLogger().setLevel(logging.DEBUG)
         limit_malloc_arenas()  # before any worker thread exists
         asyncio.run(run_server(settings, build_model=build_default_model))
-    except ConfigError as error:
-        print(f"wyoming-local-asr: error: {error}", file=sys.stderr)
-        return EXIT_CONFIG
-    except StartupError as error:
-        print(f"wyoming-local-asr: error: {error}", file=sys.stderr)
-        return EXIT_STARTUP
+    except (ConfigError, StartupError) as error:
+        return failed(error)
     except RNNoiseUnavailableError as error:
-        print(f"wyoming-local-asr: error: --denoise: {error}", file=sys.stderr)
-        return EXIT_STARTUP
+        return failed(StartupError(error), "--denoise: ")
     except KeyboardInterrupt:
         pass
     return 0

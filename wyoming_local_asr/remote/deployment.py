@@ -3,10 +3,10 @@
 A replica loads the model from its data dir exactly as the local server does
 (`asr_service.load_recognizer_for`, the same model cards and layout) and answers
 `SegmentRequest`s with `Transcription`s. With batching on, requests that arrive within
-`batch_wait_s` of each other (up to `batch_size`) are run together by `@serve.batch`; the
-batch's segments go through the recognizer one by one in the replica's worker thread (the
-project has no batched acoustic call yet: when `OnnxAcousticModel` gains one, `_recognize` is
-the one place to use it).
+`batch_wait_s` of each other (up to `batch_size`) are run together by `@serve.batch`: the
+segments of one vocabulary share one acoustic pass (`CtcRecognizer.transcribe_batch`, padded
+batches when the model batches exactly: an fp32 graph that masks padding) and are decoded one
+by one, in the replica's worker thread.
 
 The home vocabulary comes from the application's `VocabularyBoard` (`vocabulary_board.py`): a
 request names the key of the vocabulary its front end uses; a replica holding another key
@@ -41,6 +41,7 @@ from ..config import (
     RAY_VOCABULARY_POLL_S,
     Settings,
 )
+from ..ctc_recognizer import CtcRecognizer
 from ..decode.lm_files import LEXICON_FILE
 from ..recognizer import ModelInfo, Recognizer, Transcription
 from ..vocabulary.home import HomeVocabulary, parse_vocabulary
@@ -136,7 +137,7 @@ class RecognizerReplica:
         return await asyncio.to_thread(self._recognize, jobs)
 
     def _recognize(self, jobs: list[tuple[Recognizer, SegmentRequest]]) -> list[Transcription]:
-        return [recognizer.transcribe(decode_audio(request.pcm)) for recognizer, request in jobs]
+        return recognize_batch(jobs)
 
     async def _use(self, key: str) -> Recognizer:
         """The recognizer for vocabulary `key`, built first if this replica has none."""
@@ -189,6 +190,24 @@ class RecognizerReplica:
                 latest: str = await self._board.latest.remote()
                 if latest and latest not in self._recognizers:
                     await self._use(latest)
+
+
+def recognize_batch(jobs: list[tuple[Recognizer, SegmentRequest]]) -> list[Transcription]:
+    """The transcriptions of a batch's segments, in order: one acoustic pass for the segments
+    of each recognizer (`CtcRecognizer.transcribe_batch`), each segment decoded in turn."""
+    results: dict[int, Transcription] = {}
+    groups: dict[int, list[int]] = {}
+    for index, (recognizer, _) in enumerate(jobs):
+        groups.setdefault(id(recognizer), []).append(index)
+    for indices in groups.values():
+        recognizer = jobs[indices[0]][0]
+        audios = [decode_audio(jobs[i][1].pcm) for i in indices]
+        if isinstance(recognizer, CtcRecognizer):
+            answers = recognizer.transcribe_batch(audios)
+        else:
+            answers = [recognizer.transcribe(audio) for audio in audios]
+        results.update(zip(indices, answers, strict=True))
+    return [results[index] for index in range(len(jobs))]
 
 
 def application(settings: Settings, options: DeploymentOptions) -> Any:
