@@ -47,8 +47,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     group.add_argument(
         "--batching",
         action=argparse.BooleanOptionalAction,
-        default=True,
-        help="batch segments across callers (default on)",
+        default=None,
+        help="batch segments across callers (default: on with --gpus-per-replica, off on CPU "
+        "replicas, where it measured slower: docs/scaling.md)",
     )
     group.add_argument(
         "--max-ongoing-requests",
@@ -113,7 +114,7 @@ def run_deploy(args: argparse.Namespace) -> int:
         gpus_per_replica=args.gpus_per_replica,
         batch_size=args.batch_size,
         batch_wait_s=args.batch_wait,
-        batching=args.batching,
+        batching=args.gpus_per_replica > 0 if args.batching is None else args.batching,
         max_ongoing_requests=args.max_ongoing_requests,
     )
     try:
