@@ -1,4 +1,5 @@
-"""Config flow: user step, zeroconf, reconfigure, reauth, options (local fake peers)."""
+"""Config flow: user step, zeroconf, reconfigure, reauth, options (local fake peers; the mocked
+server where the options need a set-up entry)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from fake_peers import ADMIN_TOKEN, LOCAL_ASR_SERVER_ID, FakeOps, FakeWyoming, running
+from mocked_server import MockedServer, mock_entry, patched
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -182,6 +184,17 @@ async def test_zeroconf_foreign_wyoming_service_aborts(hass: HomeAssistant) -> N
     assert result["reason"] == "not_local_asr"
 
 
+async def test_zeroconf_without_a_port_aborts(hass: HomeAssistant) -> None:
+    """An announcement without a port cannot be asked `describe`: not taken as ours."""
+    info = dataclasses.replace(_zeroconf(10300), port=None)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": config_entries.SOURCE_ZEROCONF}, data=info
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "not_local_asr"
+    assert not hass.config_entries.async_entries(DOMAIN)
+
+
 async def test_zeroconf_known_server_updates_address(hass: HomeAssistant) -> None:
     wyoming = FakeWyoming("wyoming-local-asr")
     async with running(wyoming):
@@ -221,6 +234,39 @@ async def test_reconfigure(hass: HomeAssistant) -> None:
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     assert entry.data == {CONF_HOST: "127.0.0.1", CONF_PORT: wyoming.port, CONF_OPS_PORT: ops.port}
+
+
+async def test_reconfigure_of_a_discovered_entry_keeps_its_zeroconf_name(
+    hass: HomeAssistant,
+) -> None:
+    """The form has no field for the service name: the entry keeps it (core's wyoming card
+    for the server is still recognised as ours after a reconfigure)."""
+    wyoming, ops = FakeWyoming("wyoming-local-asr"), FakeOps()
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=LOCAL_ASR_SERVER_ID,
+        data={
+            CONF_HOST: "10.0.0.2",
+            CONF_PORT: 10300,
+            CONF_OPS_PORT: 10301,
+            CONF_ZEROCONF_NAME: "local-asr-test._wyoming._tcp.local.",
+        },
+    )
+    entry.add_to_hass(hass)
+    async with running(wyoming, ops):
+        result = await entry.start_reconfigure_flow(hass)
+        assert CONF_ZEROCONF_NAME not in {str(key) for key in result["data_schema"].schema}
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], _user_input(wyoming, ops)
+        )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data == {
+        CONF_HOST: "127.0.0.1",
+        CONF_PORT: wyoming.port,
+        CONF_OPS_PORT: ops.port,
+        CONF_ZEROCONF_NAME: "local-asr-test._wyoming._tcp.local.",
+    }
 
 
 async def test_reconfigure_to_another_server_aborts(hass: HomeAssistant) -> None:
@@ -296,6 +342,29 @@ async def test_options_flow_maps_users_to_roles(hass: HomeAssistant) -> None:
         CONF_VOCABULARY_SYNC: True,
         CONF_USER_ROLES: {admin.id: "admin", guest.id: "user"},
     }
+
+
+async def test_options_flow_still_offers_a_stored_language_the_server_lacks(
+    hass: HomeAssistant,
+) -> None:
+    """The server offers only English; the entry's stored language (German) stays offered and
+    preselected, so opening the options does not lose it."""
+    with patched(MockedServer()):
+        entry = mock_entry(hass, **{CONF_LANGUAGE: "de"})
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        assert entry.runtime_data.languages == ["en"]
+        result = await hass.config_entries.options.async_init(entry.entry_id)
+        assert result["type"] is FlowResultType.FORM
+        key = next(key for key in result["data_schema"].schema if key == CONF_LANGUAGE)
+        assert key.default() == "de"
+        assert result["data_schema"].schema[key].config["options"] == ["en", "de"]
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"], {CONF_LANGUAGE: "de", CONF_VOCABULARY_SYNC: False}
+        )
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        await hass.async_block_till_done()
+    assert entry.options == {CONF_LANGUAGE: "de", CONF_VOCABULARY_SYNC: False, CONF_USER_ROLES: {}}
 
 
 async def test_reconfigure_never_sends_the_token_and_keeps_it_when_left_empty(

@@ -1,8 +1,9 @@
 """Which audio-processing declaration serves users better: WER on noisy audio with
 
 - `rnnoise-raw`: the raw microphone, our RNNoise on (what `info` asks for with RNNoise on),
-- `ha-ns-agc`: Home Assistant's noise suppression and auto gain (reproduced with
-  `webrtc-noise-gain`), our RNNoise off (what `info` asks for with `--no-denoise`),
+- `ha-ns-agc`: Home Assistant's noise suppression and auto gain (speex, through the same
+  `pyspeex-noise` that its `assist_pipeline` pins in 2025.4 and 2026.11, scaled as its
+  `MicroVadSpeexEnhancer` scales the pipeline's settings), our RNNoise off (what `info` asks for with `--no-denoise`),
 - `both`: Home Assistant's processing and then RNNoise (the all-true defaults of before),
 - `neither`: raw audio, nothing suppressed,
 
@@ -10,7 +11,7 @@ side by side in one run, on the same clips with the same noise. One recognizer s
 
     python -m wyoming_local_asr.evaluation.audio_processing CORPUS_DIR --snr 10 --kind babble
 
-Needs `webrtc-noise-gain` (the `bench` extra).
+Needs `pyspeex-noise` (the `bench` extra).
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ VARIANTS = ("rnnoise-raw", "ha-ns-agc", "both", "neither")
 # Home Assistant's strongest settings: noise suppression level (0-4), auto gain target (dBFS).
 NOISE_SUPPRESSION_LEVEL = 4
 AUTO_GAIN_DBFS = 31
+# How `MicroVadSpeexEnhancer` (assist_pipeline/audio_enhancer.py) maps them onto speex: the
+# suppression in dB (level * -15) and the gain target (dBFS * 300).
+SPEEX_SUPPRESSION_PER_LEVEL = -15
+SPEEX_GAIN_PER_DBFS = 300
 _FRAME_BYTES = 320  # 10 ms of 16 kHz 16-bit mono: what the processor takes
 
 
@@ -43,11 +48,13 @@ def ha_enhance(
     noise_suppression_level: int = NOISE_SUPPRESSION_LEVEL,
     auto_gain_dbfs: int = AUTO_GAIN_DBFS,
 ) -> bytes:
-    """16 kHz 16-bit mono PCM through webrtc's noise suppression and auto gain, 10 ms at a
-    time as Home Assistant feeds it; the length is kept (the last frame zero-padded, cut)."""
-    from webrtc_noise_gain import AudioProcessor
+    """16 kHz 16-bit mono PCM through Home Assistant's noise suppression and auto gain, 10 ms
+    at a time as it feeds them; the length is kept (the last frame zero-padded, cut)."""
+    from pyspeex_noise import AudioProcessor
 
-    processor = AudioProcessor(auto_gain_dbfs, noise_suppression_level)
+    processor = AudioProcessor(
+        auto_gain_dbfs * SPEEX_GAIN_PER_DBFS, noise_suppression_level * SPEEX_SUPPRESSION_PER_LEVEL
+    )
     out = bytearray()
     for start in range(0, len(pcm), _FRAME_BYTES):
         frame = pcm[start : start + _FRAME_BYTES]

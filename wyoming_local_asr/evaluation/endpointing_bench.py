@@ -19,9 +19,11 @@ the same in 2025.4 and in the 2026 code read for this): a command starts after 0
 1.25 relaxed: `VadSensitivity.to_seconds`) once it is at least 1.0 s long (`command_seconds`);
 speech inside the command resets the silence counter only after 1.0 s of it
 (`reset_seconds`); 15 s is the time-out. Its speech decision per chunk came from WebRTC VAD
-(mode 3, 30 ms frames) in the releases that introduced it; 2025.4 feeds it pymicro-vad's
-probability per 10 ms instead (> 0.2 before the command, > 0.5 in it). The port uses WebRTC VAD
-(mode 3, 30 ms) as the brief of this measurement asks; see `docs/reliability.md`.
+(mode 3, 30 ms frames) in the releases that introduced it; 2025.4 and later feed it
+pymicro-vad's speech probability per 10 ms instead (> 0.2 before the command, > 0.5 in it), in
+`MicroVadSpeexEnhancer` (assist_pipeline/audio_enhancer.py). `--ha-vad micro` (the default)
+runs that same `pymicro_vad.MicroVad` (the `bench` extra installs it); `--ha-vad webrtc` the
+first implementation.
 
 Run: `python -m wyoming_local_asr.evaluation.endpointing_bench --model-dir DIR --corpus DIR
 [--corpus DIR ...] --out FILE.json`.
@@ -35,6 +37,7 @@ import json
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,13 +63,15 @@ SILENCE_SECONDS = {"default": 0.7, "relaxed": 1.25, "aggressive": 0.25}
 
 @dataclass
 class HomeAssistantVad:
-    """`VoiceCommandSegmenter.process` (assist_pipeline/vad.py), fed WebRTC VAD decisions."""
+    """`VoiceCommandSegmenter.process` (assist_pipeline/vad.py), fed speech probabilities."""
 
     silence_seconds: float = 0.7
     speech_seconds: float = 0.3
     command_seconds: float = 1.0
     timeout_seconds: float = 15.0
     reset_seconds: float = 1.0
+    before_command_speech_threshold: float = 0.2
+    in_command_speech_threshold: float = 0.5
 
     def __post_init__(self) -> None:
         self.in_command = False
@@ -76,13 +81,13 @@ class HomeAssistantVad:
         self._timeout_left = self.timeout_seconds
         self._reset_left = self.reset_seconds
 
-    def process(self, chunk_seconds: float, is_speech: bool) -> bool:
+    def process(self, chunk_seconds: float, speech_probability: float) -> bool:
         """False when the command is over (or timed out)."""
         self._timeout_left -= chunk_seconds
         if self._timeout_left <= 0:
             return False
         if not self.in_command:
-            if is_speech:
+            if speech_probability > self.before_command_speech_threshold:
                 self._reset_left = self.reset_seconds
                 self._speech_left -= chunk_seconds
                 if self._speech_left <= 0:
@@ -94,7 +99,7 @@ class HomeAssistantVad:
                 if self._reset_left <= 0:
                     self._speech_left = self.speech_seconds
                     self._reset_left = self.reset_seconds
-        elif not is_speech:
+        elif speech_probability <= self.in_command_speech_threshold:
             self._reset_left = self.reset_seconds
             self._silence_left -= chunk_seconds
             self._command_left -= chunk_seconds
@@ -109,16 +114,30 @@ class HomeAssistantVad:
         return True
 
 
-def home_assistant_end(pcm: bytes, silence_seconds: float) -> float:
-    """Seconds of audio Home Assistant streams before its VAD ends the command (WebRTC VAD
-    mode 3 on 30 ms frames, as its first VAD did)."""
-    vad = webrtcvad.Vad(3)
+def home_assistant_end(pcm: bytes, silence_seconds: float, vad: str = "micro") -> float:
+    """Seconds of audio Home Assistant streams before its VAD ends the command: `micro` as
+    2025.4 and later (pymicro-vad, 10 ms chunks), `webrtc` as its first VAD (WebRTC VAD mode 3
+    on 30 ms frames)."""
     segmenter = HomeAssistantVad(silence_seconds)
-    frame = 480 * 2
+    chunk_seconds, probability = _speech_probability(vad)
+    frame = int(chunk_seconds * RATE) * 2
     for index, offset in enumerate(range(0, len(pcm) - frame + 1, frame)):
-        if not segmenter.process(0.03, vad.is_speech(pcm[offset : offset + frame], RATE)):
-            return (index + 1) * 0.03
+        if not segmenter.process(chunk_seconds, probability(pcm[offset : offset + frame])):
+            return (index + 1) * chunk_seconds
     return len(pcm) / 2 / RATE
+
+
+def _speech_probability(vad: str) -> tuple[float, Callable[[bytes], float]]:
+    """The chunk length and the speech probability of a chunk, as Home Assistant gets them."""
+    if vad == "webrtc":
+        webrtc = webrtcvad.Vad(3)
+        return 0.03, lambda chunk: 1.0 if webrtc.is_speech(chunk, RATE) else 0.0
+    if vad != "micro":
+        raise ValueError(f"unknown VAD {vad!r} (micro or webrtc)")
+    from pymicro_vad import MicroVad
+
+    micro = MicroVad()
+    return 0.01, lambda chunk: float(micro.Process10ms(chunk))
 
 
 async def stream(
@@ -165,7 +184,9 @@ def with_silence(clip: Clip) -> tuple[bytes, float]:
     return float_to_int16(joined).astype("<i2").tobytes(), len(audio) / RATE
 
 
-def run(model_dir: Path, corpora: list[Path], sensitivity: str, limit: int) -> dict[str, Any]:
+def run(
+    model_dir: Path, corpora: list[Path], sensitivity: str, limit: int, ha_vad: str = "micro"
+) -> dict[str, Any]:
     server = ServerProcess(model_dir, denoise=True, threads=1, extra=("--endpointing",))
     rows: list[dict[str, Any]] = []
     try:
@@ -174,7 +195,7 @@ def run(model_dir: Path, corpora: list[Path], sensitivity: str, limit: int) -> d
             clips = clips[:: max(1, len(clips) // limit)][:limit]
             for number, clip in enumerate(clips):
                 pcm, speech_end = with_silence(clip)
-                ha_stop = home_assistant_end(pcm, SILENCE_SECONDS[sensitivity])
+                ha_stop = home_assistant_end(pcm, SILENCE_SECONDS[sensitivity], ha_vad)
                 row: dict[str, Any] = {"corpus": corpus.name, "clip": clip.name}
                 order = ("ha", "ours") if number % 2 == 0 else ("ours", "ha")
                 for mode in order:
@@ -204,7 +225,12 @@ def run(model_dir: Path, corpora: list[Path], sensitivity: str, limit: int) -> d
                 )
     finally:
         server.stop()
-    return {"sensitivity": sensitivity, "rows": rows, "summary": summarize(rows)}
+    return {
+        "sensitivity": sensitivity,
+        "ha_vad": ha_vad,
+        "rows": rows,
+        "summary": summarize(rows),
+    }
 
 
 def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -257,6 +283,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, action="append", default=[])
     parser.add_argument("--sensitivity", choices=sorted(SILENCE_SECONDS), default="default")
     parser.add_argument("--clips", type=int, default=30, help="at most this many per corpus")
+    parser.add_argument(
+        "--ha-vad",
+        choices=("micro", "webrtc"),
+        default="micro",
+        help="Home Assistant's speech detector: pymicro-vad (2025.4 and later) or WebRTC VAD",
+    )
     parser.add_argument("--out", type=Path, required=True, help="the JSON report")
     parser.add_argument("--plot", type=Path, help="also draw the report as a PNG")
     parser.add_argument(
@@ -268,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         if args.model_dir is None or not args.corpus:
             parser.error("--model-dir and --corpus are needed to measure")
-        report = run(args.model_dir, args.corpus, args.sensitivity, args.clips)
+        report = run(args.model_dir, args.corpus, args.sensitivity, args.clips, args.ha_vad)
         args.out.write_text(json.dumps(report, indent=2) + "\n")
     if args.plot is not None:
         plot(report, args.plot)
