@@ -22,9 +22,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..recognizer import SAMPLE_RATE
-from .soxr_resample import SoxrResampler
 from .rnnoise import DELAY, FRAME_SIZE, RNNoiseState, load_library
 from .rnnoise import SAMPLE_RATE as RNNOISE_RATE
+from .soxr_resample import SoxrResampler
 
 _INT16_SCALE = 32768.0
 FRAME_SECONDS = FRAME_SIZE / RNNOISE_RATE
