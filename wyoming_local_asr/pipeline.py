@@ -42,7 +42,7 @@ from numpy.typing import NDArray
 
 from .audio.convert import AudioFormat, StreamConverter
 from .audio.denoise import Denoiser, DenoiseStream
-from .audio.denoise_gate import DenoiseGate
+from .audio.denoise_gate import LIVE_SLACK_SECONDS, DenoiseGate
 from .audio.segments import HeldAudio, Segment, Segmenter
 from .audio.vad import Endpointer, SpeechSegment, SpeechTracker
 from .recognizer import SAMPLE_RATE, Recognizer
@@ -163,6 +163,7 @@ class PipelineStream:
         # ... and whether the gate had it denoised (None without the gate).
         self._speculation: tuple[int, SpeechSegment, PipelineResult, bool | None] | None = None
         self.recognized_ahead = False  # the final result was the speculative one
+        self._first_audio: float | None = None  # when the gate first saw audio (monotonic)
 
     @property
     def ended(self) -> bool:
@@ -329,8 +330,12 @@ class PipelineStream:
 
     def _advance_gate(self) -> None:
         assert self._gate is not None
+        now = time.monotonic()
+        if self._first_audio is None:
+            self._first_audio = now
+        live = self._held.end / SAMPLE_RATE <= now - self._first_audio + LIVE_SLACK_SECONDS
         with self._lock:
-            self._gate.advance(self._held.snapshot())
+            self._gate.advance(self._held.snapshot(), live=live)
 
     def _take_gated(
         self, audio: NDArray[np.float32]

@@ -86,3 +86,13 @@ def test_silence_has_no_estimate_and_is_not_denoised(denoiser: Denoiser) -> None
     assert taken.snr is None and taken.original is None
     gate.reset()
     gate.reset()  # twice is fine
+
+
+def test_audio_sent_faster_than_real_time_is_only_measured(
+    denoiser: Denoiser, noisy: NDArray[np.float32]
+) -> None:
+    gate = DenoiseGate(denoiser, THRESHOLD)
+    for end in range(1024, len(noisy) + 1, 1024):
+        gate.advance(noisy[:end], live=False)
+    assert gate.held_samples == 0  # nothing denoised ahead
+    assert np.array_equal(gate.take(noisy).audio, denoiser.process(noisy).audio)

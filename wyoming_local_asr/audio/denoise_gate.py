@@ -8,10 +8,13 @@ original are both recognized, as without the gate. The decision depends only on 
 audio, never on how it arrived, and the denoised audio of a segment is exactly
 `Denoiser.process` of its original (a fresh RNNoise state per segment).
 
-While the audio arrives, denoising runs ahead only once the estimate so far is below the
-threshold (`advance`): clean audio costs no RNNoise at all, and noisy audio paced like a
-microphone is mostly denoised by the time the client stops. What ran ahead and turns out not to
-be needed is dropped.
+While the audio arrives live (no faster than real time, give or take `LIVE_SLACK_SECONDS`),
+denoising runs ahead once the estimate so far is below the threshold (`advance`), so that noisy
+audio paced like a microphone is mostly denoised by the time the client stops; what ran ahead
+and turns out not to be needed is dropped (it cost idle time only). Audio sent faster than real
+time (a recording, a client that buffers) is only measured as it arrives and denoised, if at
+all, once its segment is complete: running ahead there would only spend, on audio that may turn
+out clean, time the client waits for anyway. Clean audio thus costs no RNNoise at all.
 """
 
 from __future__ import annotations
@@ -23,6 +26,10 @@ from numpy.typing import NDArray
 
 from .denoise import Denoiser, DenoiseStream
 from .snr import SnrMeter
+
+# Audio counts as live while no more than this many seconds of it have arrived ahead of the
+# wall clock since the utterance's first audio.
+LIVE_SLACK_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -56,13 +63,13 @@ class DenoiseGate:
         """Whether audio with this estimate is denoised (no estimate: no speech heard yet)."""
         return snr is not None and snr < self.below_snr
 
-    def advance(self, segment: NDArray[np.float32]) -> None:
+    def advance(self, segment: NDArray[np.float32], *, live: bool = True) -> None:
         """The segment's audio so far (at least what was seen before): measure what is new, and
-        denoise ahead once the estimate says noisy."""
+        denoise ahead once the estimate says noisy if the audio arrives `live`."""
         if len(segment) < self._meter.samples:
             return  # cut shorter than measured: `take` starts over
         self._meter.feed(segment[self._meter.samples :])
-        if self._stream is None and not self.noisy(self._meter.estimate):
+        if not live or (self._stream is None and not self.noisy(self._meter.estimate)):
             return
         if self._stream is None:
             self._stream = self.denoiser.stream()
