@@ -34,7 +34,7 @@ DEFAULT_GRAMMAR_THRESHOLD = 0.0
 # is below this many dB (`audio/denoise_gate.py`); `inf` denoises every segment, 0 none. Chosen
 # on the tuning halves of the clean and 10 dB noisy corpora (`docs/benchmarks.md`, "Denoising
 # only when it helps").
-DEFAULT_DENOISE_BELOW_SNR = 20.0
+DEFAULT_DENOISE_BELOW_SNR = 18.5
 # Home Assistant's websocket API as the Supervisor gives it to an add-on, and where the token for
 # `--home-assistant-url` is read from (never the command line); an add-on has SUPERVISOR_TOKEN.
 SUPERVISOR_URL = "ws://supervisor/core/websocket"
