@@ -1,5 +1,5 @@
 """Streaming sample-rate conversion with libsoxr (PyPI `soxr`, abi3 wheels for x86_64 and
-aarch64): the same `feed()` / `finish()` contract as `resample.StreamResampler`, about 30x
+aarch64): the same `feed()` / `finish()` contract as `resample.StreamResampler`, about 10x
 faster on the 16 <-> 48 kHz conversions around RNNoise (`docs/benchmarks.md`, "Denoising only
 when it helps").
 
