@@ -241,9 +241,9 @@ class PipelineStream:
         return join_results([*results, last], self._held.end / SAMPLE_RATE)
 
     def partial(self) -> tuple[int, PipelineResult]:
-        """A provisional result on the audio converted and denoised since the last cut, for
-        streaming partial transcripts, with the number of segments cut before that audio. May
-        run on another thread while `feed()` runs."""
+        """A provisional result on the audio converted and denoised (with the gate: as it came)
+        since the last cut, for streaming partial transcripts, with the number of segments cut
+        before that audio. May run on another thread while `feed()` runs."""
         with self._lock:
             cuts = self._cuts
             audio = self._held.snapshot()
