@@ -284,7 +284,14 @@ class PipelineStream:
                 audio, denoised = gated.audio, gated.original is not None
                 original = gated.original if self.pipeline.compare_original else None
         speech = endpointer.find_speech(audio)
-        if speech is None or speech.end * SAMPLE_RATE >= len(audio):
+        if speech is None:
+            return
+        if speech.end * SAMPLE_RATE >= len(audio):
+            # The padded span runs to the end of what is there (with the gate, the denoised
+            # audio lags what was fed by RNNoise's and the resamplers' hold-back): try again
+            # once more audio has come.
+            with self._lock:
+                self._speculated = None
             return
         self._speculation = (cuts, speech, self._recognize(audio, {}, original), denoised)
 
