@@ -5,11 +5,13 @@ from __future__ import annotations
 import threading
 
 import numpy as np
+import pytest
 from numpy.typing import NDArray
 
 from wyoming_local_asr.audio.convert import AudioFormat
 from wyoming_local_asr.audio.denoise import Denoiser
 from wyoming_local_asr.audio.vad import Endpointer
+from wyoming_local_asr.evaluation.noise import add_noise
 from wyoming_local_asr.pipeline import Pipeline
 from wyoming_local_asr.recognizer import ModelInfo, Transcription
 
@@ -140,5 +142,41 @@ def test_an_endpointed_command_recognized_ahead_is_the_same(
     assert early.text == plain.text and early.speech == plain.speech
     # Recognized once, ahead (denoised and original), and not again at the end.
     assert before == len(early_calls) == len(plain_calls) == 2
+    for heard, final in zip(early_calls, plain_calls, strict=True):
+        np.testing.assert_array_equal(heard, final)
+
+
+@pytest.mark.parametrize("noise_db", [None, 10.0])
+def test_an_endpointed_command_recognized_ahead_is_the_same_with_the_gate(
+    goforward: NDArray[np.float32], noise_db: float | None
+) -> None:
+    """With the denoise gate: clean, the original is recognized once, ahead; noisy, what was
+    denoised ahead is exactly the start of the final denoised audio, so the result is reused."""
+    silence = np.zeros(2 * RATE, dtype=np.float32)
+    audio = np.concatenate([silence[:RATE], goforward, silence])
+    if noise_db is not None:
+        audio = add_noise(audio, snr_db=noise_db, seed=6, kind="pink")
+    pcm = pcm16(audio)
+    results = {}
+    for ahead in (False, True):
+        recognizer = LengthRecognizer()
+        pipeline = Pipeline(recognizer, Denoiser(), Endpointer(), denoise_below_snr=18.5)
+        stream = pipeline.stream(MONO_16K, end_silence=0.7)
+        speculated = 0
+        for offset in range(0, len(pcm), CHUNK_BYTES):
+            stream.feed(pcm[offset : offset + CHUNK_BYTES])
+            if ahead and stream.speculation_due():
+                stream.speculate()
+                speculated += 1
+        assert stream.ended
+        before = len(recognizer.calls)
+        result = stream.finish()
+        results[ahead] = (result, recognizer.calls, before, speculated, stream.recognized_ahead)
+    plain, plain_calls, _, _, _ = results[False]
+    early, early_calls, before, speculated, reused = results[True]
+    assert speculated >= 1 and reused
+    assert early.text == plain.text and early.speech == plain.speech
+    passes = 1 if noise_db is None else 2
+    assert before == len(early_calls) == len(plain_calls) == passes
     for heard, final in zip(early_calls, plain_calls, strict=True):
         np.testing.assert_array_equal(heard, final)

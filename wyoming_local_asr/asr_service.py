@@ -9,6 +9,7 @@ started with. `AsrService` is also the server's side of the operations API
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -81,8 +82,13 @@ def build_engine(settings: Settings, recognizer: Recognizer) -> Engine:
     """The pipeline around `recognizer` that `settings` ask for (the server's, eval's, bench's)."""
     denoiser = Denoiser() if settings.denoise else None
     endpointer = Endpointer(settings.vad_aggressiveness) if settings.vad else None
+    below_snr = None if math.isinf(settings.denoise_below_snr) else settings.denoise_below_snr
     pipeline = Pipeline(
-        recognizer, denoiser, endpointer, compare_original=settings.compare_original
+        recognizer,
+        denoiser,
+        endpointer,
+        compare_original=settings.compare_original,
+        denoise_below_snr=below_snr,
     )
     return Engine(settings, recognizer, pipeline)
 

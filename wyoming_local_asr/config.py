@@ -30,6 +30,11 @@ DEFAULT_BEAM = 64
 # scored by the open search's acoustics and language model) still wins
 # (`decode/home_decoder.py`; tuned on the tuning half of the sample home, `docs/benchmarks.md`).
 DEFAULT_GRAMMAR_THRESHOLD = 0.0
+# RNNoise runs only on segments whose SNR, estimated from the VAD's speech and non-speech frames,
+# is below this many dB (`audio/denoise_gate.py`); `inf` denoises every segment, 0 none. Chosen
+# on the tuning halves of the clean and 10 dB noisy corpora (`docs/benchmarks.md`, "Denoising
+# only when it helps").
+DEFAULT_DENOISE_BELOW_SNR = 18.5
 # Home Assistant's websocket API as the Supervisor gives it to an add-on, and where the token for
 # `--home-assistant-url` is read from (never the command line); an add-on has SUPERVISOR_TOKEN.
 SUPERVISOR_URL = "ws://supervisor/core/websocket"
@@ -141,6 +146,8 @@ class Settings:
     denoise: bool = True
     # With denoise: also recognize the original audio and keep the transcript scored higher.
     compare_original: bool = True
+    # With denoise: only segments whose estimated SNR (dB) is below this are denoised.
+    denoise_below_snr: float = DEFAULT_DENOISE_BELOW_SNR
     vad: bool = True
     vad_aggressiveness: int = 2
     # onnxruntime threads; 0 chooses from the number of cores.

@@ -4,6 +4,7 @@ an environment variable / command-line flag, and returns the value `Settings` ho
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -204,6 +205,7 @@ VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "language": _language,
     "denoise": _boolean,
     "compare_original": _boolean,
+    "denoise_below_snr": _number(0.0, math.inf),
     "vad": _boolean,
     "endpointing": _boolean,
     "vad_aggressiveness": _integer(0, 3),

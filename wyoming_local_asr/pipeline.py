@@ -21,6 +21,11 @@ higher is kept (`compare_original`). RNNoise helps under babble and hurts under 
 noise; the recognizer's own score (acoustic log-probability with the LM) tells which helps an
 utterance. It costs a second pass of the recognizer. Measure it with `eval --noise-snr 10`
 and `--no-compare-original` / `--no-denoise`; the figures are in `docs/tuning.md`.
+
+With `denoise_below_snr` (the default), denoising is gated per segment (`audio/denoise_gate.py`):
+a segment whose estimated SNR is at or above it is recognized once, on its original audio; the
+VAD then follows the original audio (there is no denoised stream to follow), and denoising runs
+ahead only once the audio so far sounds noisy.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from numpy.typing import NDArray
 
 from .audio.convert import AudioFormat, StreamConverter
 from .audio.denoise import Denoiser, DenoiseStream
+from .audio.denoise_gate import LIVE_SLACK_SECONDS, DenoiseGate
 from .audio.segments import HeldAudio, Segment, Segmenter
 from .audio.vad import Endpointer, SpeechSegment, SpeechTracker
 from .recognizer import SAMPLE_RATE, Recognizer
@@ -80,13 +86,17 @@ class Pipeline:
         endpointer: Endpointer | None = None,
         *,
         compare_original: bool = True,
+        denoise_below_snr: float | None = None,
     ) -> None:
         """`compare_original`: with a denoiser, also recognize the audio without denoising and
-        keep the transcript with the higher score (when the recognizer gives scores)."""
+        keep the transcript with the higher score (when the recognizer gives scores).
+        `denoise_below_snr` (dB): denoise only segments whose estimated SNR is below it (None:
+        every segment)."""
         self.recognizer = recognizer
         self.denoiser = denoiser
         self.endpointer = endpointer
         self.compare_original = compare_original
+        self.denoise_below_snr = denoise_below_snr
 
     def run(self, pcm: bytes, audio_format: AudioFormat) -> PipelineResult:
         """The whole utterance at once."""
@@ -121,13 +131,18 @@ class PipelineStream:
         self.pipeline = pipeline
         self._converter = StreamConverter(audio_format)
         self._denoise: DenoiseStream | None = None
-        if pipeline.denoiser is not None:
+        self._gate: DenoiseGate | None = None
+        if pipeline.denoiser is not None and pipeline.denoise_below_snr is not None:
+            vad = pipeline.endpointer
+            aggressiveness = 2 if vad is None else vad.aggressiveness
+            self._gate = DenoiseGate(pipeline.denoiser, pipeline.denoise_below_snr, aggressiveness)
+        elif pipeline.denoiser is not None:
             self._denoise = pipeline.denoiser.stream()
         self._timings: dict[str, float] = {"convert": 0.0}
-        if self._denoise is not None:
+        if pipeline.denoiser is not None:
             self._timings["denoise"] = 0.0
-        # The audio since the last cut (denoised), and before denoising when the recognizer is
-        # to compare both.
+        # The audio since the last cut (denoised, unless gated), and before denoising when the
+        # recognizer is to compare both.
         self._held = HeldAudio()
         self._originals: HeldAudio | None = None
         if self._denoise is not None and pipeline.compare_original:
@@ -145,8 +160,10 @@ class PipelineStream:
         # Endpointing: the command recognized ahead, at the pause that may end it, with the
         # segments cut before it and the speech span it was cut to (see `speculate`).
         self._speculated: tuple[int, int] | None = None
-        self._speculation: tuple[int, SpeechSegment, PipelineResult] | None = None
+        # ... and whether the gate had it denoised (None without the gate).
+        self._speculation: tuple[int, SpeechSegment, PipelineResult, bool | None] | None = None
         self.recognized_ahead = False  # the final result was the speculative one
+        self._first_audio: float | None = None  # when the gate first saw audio (monotonic)
 
     @property
     def ended(self) -> bool:
@@ -158,6 +175,7 @@ class PipelineStream:
         """Samples held for recognition, every copy counted: the audio since the last cut and
         the segments cut but not taken yet."""
         held = self._held.samples + (0 if self._originals is None else self._originals.samples)
+        held += 0 if self._gate is None else self._gate.held_samples
         for segment in list(self._ready):
             held += len(segment.audio) + (0 if segment.original is None else len(segment.original))
         return held
@@ -176,6 +194,8 @@ class PipelineStream:
         if self._denoise is not None:
             audio = self._timed("denoise", self._denoise.feed, audio).audio
         self._add(audio)
+        if self._gate is not None and not self.ended:
+            self._timed("denoise", self._advance_gate)
 
     def take_segment(self) -> Segment | None:
         """The oldest segment cut and not yet taken (its audio is then the taker's)."""
@@ -202,15 +222,18 @@ class PipelineStream:
                 rest = self._timed("denoise", self._denoise.finish, rest).audio
             if not self.ended:
                 self._held.append(rest)
+            audio = self._held.take(self._held.end)
+            original = None
+            if self._originals is not None:
+                original = self._originals.take(self._held.end)
+            denoised: bool | None = None
+            if self._gate is not None:
+                audio, original, denoised = self._timed("denoise", self._take_gated, audio)
         finally:
             self.close()
         while (segment := self.take_segment()) is not None:
             self.recognize_segment(segment)
-        audio = self._held.take(self._held.end)
-        original = None
-        if self._originals is not None:
-            original = self._originals.take(self._held.end)
-        last = self._reuse(audio, dict(self._timings))
+        last = self._reuse(audio, dict(self._timings), denoised)
         self.recognized_ahead = last is not None
         if last is None:
             last = self._recognize(audio, dict(self._timings), original)
@@ -218,9 +241,9 @@ class PipelineStream:
         return join_results([*results, last], self._held.end / SAMPLE_RATE)
 
     def partial(self) -> tuple[int, PipelineResult]:
-        """A provisional result on the audio converted and denoised since the last cut, for
-        streaming partial transcripts, with the number of segments cut before that audio. May
-        run on another thread while `feed()` runs."""
+        """A provisional result on the audio converted and denoised (with the gate: as it came)
+        since the last cut, for streaming partial transcripts, with the number of segments cut
+        before that audio. May run on another thread while `feed()` runs."""
         with self._lock:
             cuts = self._cuts
             audio = self._held.snapshot()
@@ -255,17 +278,32 @@ class PipelineStream:
             original = None
             if self._originals is not None:
                 original = self._originals.window(self._held.start, self._held.end)
+            denoised: bool | None = None
+            if self._gate is not None:
+                gated = self._gate.peek(audio)
+                audio, denoised = gated.audio, gated.original is not None
+                original = gated.original if self.pipeline.compare_original else None
         speech = endpointer.find_speech(audio)
-        if speech is None or speech.end * SAMPLE_RATE >= len(audio):
+        if speech is None:
             return
-        self._speculation = (cuts, speech, self._recognize(audio, {}, original))
+        if speech.end * SAMPLE_RATE >= len(audio):
+            # The padded span runs to the end of what is there (with the gate, the denoised
+            # audio lags what was fed by RNNoise's and the resamplers' hold-back): try again
+            # once more audio has come.
+            with self._lock:
+                self._speculated = None
+            return
+        self._speculation = (cuts, speech, self._recognize(audio, {}, original), denoised)
 
     def _reuse(
-        self, audio: NDArray[np.float32], timings: dict[str, float]
+        self, audio: NDArray[np.float32], timings: dict[str, float], denoised: bool | None
     ) -> PipelineResult | None:
-        """The speculative result, if it was made on the same speech of this last segment."""
+        """The speculative result, if it was made on the same speech of this last segment (and
+        the same decision of the denoise gate)."""
         speculation, endpointer = self._speculation, self.pipeline.endpointer
         if speculation is None or endpointer is None or speculation[0] != self._cuts:
+            return None
+        if speculation[3] != denoised:
             return None
         start = time.perf_counter()
         speech = endpointer.find_speech(audio)
@@ -292,8 +330,29 @@ class PipelineStream:
         with self._lock:
             audio = self._held.take(at)
             original = None if self._originals is None else self._originals.take(at)
+            if self._gate is not None:
+                audio, original, _ = self._timed("denoise", self._take_gated, audio)
             self._ready.append(Segment(self._cuts, audio, original))
             self._cuts += 1
+
+    def _advance_gate(self) -> None:
+        assert self._gate is not None
+        now = time.monotonic()
+        if self._first_audio is None:
+            self._first_audio = now
+        live = self._held.end / SAMPLE_RATE <= now - self._first_audio + LIVE_SLACK_SECONDS
+        with self._lock:
+            self._gate.advance(self._held.snapshot(), live=live)
+
+    def _take_gated(
+        self, audio: NDArray[np.float32]
+    ) -> tuple[NDArray[np.float32], NDArray[np.float32] | None, bool]:
+        """The gate's decision on a finished segment: what the recognizer hears, the original
+        to compare with (None when clean or not comparing), and whether it was denoised."""
+        assert self._gate is not None
+        gated = self._gate.take(audio)
+        denoised = gated.original is not None
+        return gated.audio, gated.original if self.pipeline.compare_original else None, denoised
 
     def _recognize(
         self,
@@ -339,6 +398,8 @@ class PipelineStream:
         """Free the denoiser's state (`finish()` does this too); safe to call twice."""
         if self._denoise is not None:
             self._denoise.close()
+        if self._gate is not None:
+            self._gate.reset()
 
     def _timed(self, stage: str, function: Callable[..., _T], *args: Any) -> _T:
         start = time.perf_counter()

@@ -165,9 +165,10 @@ def test_a_stream_fed_in_pieces_gives_exactly_the_whole_result(
     assert np.array_equal(streamed.audio, whole.audio)
     assert np.array_equal(streamed.denoised, whole.denoised)
     assert np.array_equal(streamed.speech_probability, whole.speech_probability)
-    # RNNoise and the resamplers hold back only a few milliseconds while audio arrives.
+    # RNNoise (20 ms) and soxr's two resamplers (about 35 ms each, its block processing) hold
+    # back well under a tenth of a second while audio arrives.
     returned = sum(len(p.audio) for p in pieces)
-    assert fed - returned < 0.04 * RATE
+    assert fed - returned < 0.1 * RATE
 
 
 def test_a_finished_stream_has_freed_its_state(goforward: NDArray[np.float32]) -> None:

@@ -24,7 +24,14 @@ def test_spec_survives_the_trip_to_the_worker() -> None:
 
 def test_configurations_compare_precision_denoise_and_baseline() -> None:
     labels = [c.label for c in configurations(Path("/m"))]
-    assert labels == ["int8", "fp32", "int8, no denoise", "int8, beam 16", "pocketsphinx"]
+    assert labels == [
+        "int8",
+        "fp32",
+        "int8, denoise always",
+        "int8, no denoise",
+        "int8, beam 16",
+        "pocketsphinx",
+    ]
     assert [c.label for c in configurations(None)] == ["pocketsphinx"]
 
 

@@ -1,7 +1,8 @@
 """Noise suppression of 16 kHz audio with RNNoise (which works on 48 kHz frames of 480 samples).
 
-16 kHz -> 48 kHz (int16 scale) -> RNNoise frame by frame -> 48 kHz -> 16 kHz, with RNNoise's
-two-frame delay removed so that the output lines up with the input sample for sample.
+16 kHz -> 48 kHz (int16 scale) -> RNNoise frame by frame -> 48 kHz -> 16 kHz (libsoxr,
+`audio/soxr_resample.py`), with RNNoise's two-frame delay removed so that the output lines up
+with the input sample for sample.
 
 Audio can arrive in pieces (`DenoiseStream`): the server denoises each chunk of an utterance as
 the client sends it, so that after `audio-stop` almost nothing of this stage is left to do. The
@@ -21,9 +22,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..recognizer import SAMPLE_RATE
-from .resample import StreamResampler
 from .rnnoise import DELAY, FRAME_SIZE, RNNoiseState, load_library
 from .rnnoise import SAMPLE_RATE as RNNOISE_RATE
+from .soxr_resample import SoxrResampler
 
 _INT16_SCALE = 32768.0
 FRAME_SECONDS = FRAME_SIZE / RNNOISE_RATE
@@ -90,8 +91,8 @@ class DenoiseStream:
     def __init__(self, strength: float) -> None:
         self.strength = strength
         self._state = RNNoiseState()
-        self._up = StreamResampler(SAMPLE_RATE, RNNOISE_RATE)
-        self._down = StreamResampler(RNNOISE_RATE, SAMPLE_RATE)
+        self._up = SoxrResampler(SAMPLE_RATE, RNNOISE_RATE)
+        self._down = SoxrResampler(RNNOISE_RATE, SAMPLE_RATE)
         # 48 kHz input (int16 scale) that does not fill a whole RNNoise frame yet.
         self._pending = _empty()
         # Input at 16 kHz still waiting for its denoised counterpart (for the mix).

@@ -49,6 +49,13 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help=f"with --vocabulary-load: new words in the update ({MAX_NEW_WORDS_PER_UPDATE})",
     )
     parser.add_argument(
+        "--denoise-profile",
+        action="store_true",
+        help="instead: the denoise stage's time by part (resamplers ours vs soxr, RNNoise, the "
+        "second recognizer pass) and each clip's SNR estimate, clean and at 10 dB; prints JSON "
+        "to --out/denoise-profile.json and a table",
+    )
+    parser.add_argument(
         "--peers",
         action="store_true",
         help="instead: our server against faster-whisper tiny.en (installed on first use into "
@@ -94,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
         return _run_peers(args, settings)
     if args.batching:
         return _run_batching(args, settings)
+    if args.denoise_profile:
+        return _run_denoise_profile(args, settings)
     model_dir: Path | None = None
     if not args.baseline_only:
         model_dir = settings.model_dir
@@ -182,4 +191,26 @@ def _run_peers(args: argparse.Namespace, settings: Settings) -> int:
         f"wrote {args.out / 'peers.json'}, {args.out / 'peers.md'}"
         + (f", {drawn}" if drawn else "")
     )
+    return 0
+
+
+def _run_denoise_profile(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from ..asr_service import load_recognizer_for
+    from ..evaluation.denoise_profile import profile_corpus
+    from ..evaluation.denoise_profile import to_markdown as profile_markdown
+
+    recognizer = load_recognizer_for(settings)
+    with tempfile.TemporaryDirectory(prefix="local-asr-bench-") as tmp:
+        corpus = args.corpus
+        if corpus is None:
+            corpus = Path(tmp) / "real"
+            build_real_corpus(corpus)
+        report = profile_corpus(corpus, recognizer)
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / "denoise-profile.json"
+    path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(profile_markdown(report))
+    print(f"wrote {path}")
     return 0

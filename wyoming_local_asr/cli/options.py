@@ -176,6 +176,13 @@ def _audio_arguments(parser: argparse.ArgumentParser) -> None:
         help="with --denoise: also recognize the audio without denoising and keep the "
         "transcript scored higher (default on)",
     )
+    audio.add_argument(
+        "--denoise-below-snr",
+        default=_S,
+        metavar="DB",
+        help="with --denoise: denoise only audio whose SNR, estimated from the VAD's speech and "
+        f"non-speech frames, is below DB; inf = always (default {Settings().denoise_below_snr:g})",
+    )
     audio.add_argument("--vad", action=argparse.BooleanOptionalAction, default=_S)
     audio.add_argument("--vad-aggressiveness", default=_S, metavar="0..3", help="default 2")
     audio.add_argument(

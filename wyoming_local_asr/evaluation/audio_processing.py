@@ -3,7 +3,8 @@
 - `rnnoise-raw`: the raw microphone, our RNNoise on (what `info` asks for with RNNoise on),
 - `ha-ns-agc`: Home Assistant's noise suppression and auto gain (speex, through the same
   `pyspeex-noise` that its `assist_pipeline` pins in 2025.4 and 2026.11, scaled as its
-  `MicroVadSpeexEnhancer` scales the pipeline's settings), our RNNoise off (what `info` asks for with `--no-denoise`),
+  `MicroVadSpeexEnhancer` scales the pipeline's settings), our RNNoise off (what `info`
+  asks for with `--no-denoise`),
 - `both`: Home Assistant's processing and then RNNoise (the all-true defaults of before),
 - `neither`: raw audio, nothing suppressed,
 

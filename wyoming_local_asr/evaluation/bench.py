@@ -46,6 +46,10 @@ def configurations(model_dir: Path | None, threads: int = 1) -> list[Configurati
         configs += [
             Configuration("int8", SystemSpec("local", base)),
             Configuration("fp32", SystemSpec("local", replace(base, precision="fp32"))),
+            Configuration(
+                "int8, denoise always",
+                SystemSpec("local", replace(base, denoise_below_snr=float("inf"))),
+            ),
             Configuration("int8, no denoise", SystemSpec("local", replace(base, denoise=False))),
             Configuration(
                 f"int8, beam {FAST_BEAM}", SystemSpec("local", replace(base, beam=FAST_BEAM))
@@ -152,8 +156,9 @@ def ratios(results: list[dict[str, Any]]) -> dict[str, float | None]:
 def server_ratios(servers: list[dict[str, Any]]) -> dict[str, float | None]:
     """How much streaming hides: latency after audio-stop, real time against full speed."""
     out: dict[str, float | None] = {}
-    on = find_result(servers, SERVER_CONFIGS[0].label)
-    off = find_result(servers, SERVER_CONFIGS[1].label)
+    on = find_result(servers, "server, denoise on")
+    always = find_result(servers, "server, denoise always")
+    off = find_result(servers, "server, no denoise")
     if on is not None:
         out["server_full_speed_over_real_time_latency"] = _ratio(
             on["full_speed"]["latency_median_s"], on["real_time"]["latency_median_s"]
@@ -163,6 +168,11 @@ def server_ratios(servers: list[dict[str, Any]]) -> dict[str, float | None]:
             on["real_time"]["latency_median_s"], off["real_time"]["latency_median_s"]
         )
         out["server_denoise_on_over_off_peak_rss"] = _ratio(on["peak_rss_mb"], off["peak_rss_mb"])
+    if on is not None and always is not None:
+        for pace in ("full_speed", "real_time"):
+            out[f"server_denoise_always_over_on_{pace}_latency"] = _ratio(
+                always[pace]["latency_median_s"], on[pace]["latency_median_s"]
+            )
     return out
 
 
@@ -184,6 +194,12 @@ RATIO_LABELS = {
         "server latency after audio-stop in real time, denoise on / off"
     ),
     "server_denoise_on_over_off_peak_rss": "server peak memory, denoise on / off",
+    "server_denoise_always_over_on_full_speed_latency": (
+        "server median latency at full speed, denoise always / on (below the SNR threshold)"
+    ),
+    "server_denoise_always_over_on_real_time_latency": (
+        "server median latency in real time, denoise always / on (below the SNR threshold)"
+    ),
 }
 
 

@@ -53,10 +53,14 @@ _MEMORY_FIELDS = {
 class ServerConfig:
     label: str
     denoise: bool
+    # More `serve` options.
+    extra: tuple[str, ...] = ()
 
 
+# The default (RNNoise only below the SNR threshold), RNNoise on every utterance, and none.
 SERVER_CONFIGS = (
     ServerConfig("server, denoise on", True),
+    ServerConfig("server, denoise always", True, ("--denoise-below-snr", "inf")),
     ServerConfig("server, no denoise", False),
 )
 
@@ -250,7 +254,7 @@ def run_server_config(
     config: ServerConfig, model_dir: Path, clips: list[Clip], threads: int = 1
 ) -> dict[str, Any]:
     """Start a server, send every clip at full speed and then in real time, read its memory."""
-    server = ServerProcess(model_dir, config.denoise, threads)
+    server = ServerProcess(model_dir, config.denoise, threads, extra=config.extra)
     try:
         document = asyncio.run(run_clips(server.port, clips))
         document.update(server.memory_mb())

@@ -25,6 +25,7 @@ SYSTEM_SETTINGS = (
     "device",
     "denoise",
     "compare_original",
+    "denoise_below_snr",
     "vad",
     "vad_aggressiveness",
     "vocabulary_file",
@@ -56,7 +57,10 @@ class SystemSpec:
                 described.update(grammar_threshold=settings.grammar_threshold)
         described.update(denoise=settings.denoise, vad=settings.vad)
         if settings.denoise:
-            described.update(compare_original=settings.compare_original)
+            described.update(
+                compare_original=settings.compare_original,
+                denoise_below_snr=settings.denoise_below_snr,
+            )
         return described
 
     def to_document(self) -> dict[str, Any]:
