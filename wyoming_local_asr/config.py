@@ -29,7 +29,10 @@ DEFAULT_BEAM = 64
 # The home grammar's fast path: a closed sentence this many nats below the open words (both
 # scored by the open search's acoustics and language model) still wins
 # (`decode/home_decoder.py`; tuned on the tuning half of the sample home, `docs/benchmarks.md`).
-DEFAULT_GRAMMAR_THRESHOLD = 0.0
+DEFAULT_GRAMMAR_THRESHOLD = 0.25
+# Open words that are a sentence of the grammar already, heard at an acoustic log-probability per
+# 20 ms frame below this, are checked against the closed search's best (same tuning).
+DEFAULT_GRAMMAR_RECHECK_BELOW = -0.08
 # Home Assistant's websocket API as the Supervisor gives it to an add-on, and where the token for
 # `--home-assistant-url` is read from (never the command line); an add-on has SUPERVISOR_TOKEN.
 SUPERVISOR_URL = "ws://supervisor/core/websocket"
