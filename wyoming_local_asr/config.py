@@ -29,7 +29,10 @@ DEFAULT_BEAM = 64
 # The home grammar's fast path: a closed sentence this many nats below the open words (both
 # scored by the open search's acoustics and language model) still wins
 # (`decode/home_decoder.py`; tuned on the tuning half of the sample home, `docs/benchmarks.md`).
-DEFAULT_GRAMMAR_THRESHOLD = 0.0
+DEFAULT_GRAMMAR_THRESHOLD = 0.25
+# Open words that are a sentence of the grammar already, heard at an acoustic log-probability per
+# 20 ms frame below this, are checked against the closed search's best (same tuning).
+DEFAULT_GRAMMAR_RECHECK_BELOW = -0.08
 # RNNoise runs only on segments whose SNR, estimated from the VAD's speech and non-speech frames,
 # is below this many dB (`audio/denoise_gate.py`); `inf` denoises every segment, 0 none. Chosen
 # on the tuning halves of the clean and 10 dB noisy corpora (`docs/benchmarks.md`, "Denoising

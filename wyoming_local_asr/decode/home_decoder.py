@@ -8,6 +8,11 @@ language model and word bonus): when that is at most `threshold` nats below the 
 score, the open search only missed it, and it wins, with every name spelled as Home Assistant
 spells it ("Nanoleaf Panels") so that Assist's matcher finds it. Otherwise the open words stand
 (a shopping-list item, a question to an LLM agent, dictation).
+
+When the open words are already one of the home's sentences, the closed search runs only if
+they were heard poorly (acoustic log-probability per frame below `recheck_below`): then a
+different sentence of the grammar that scores strictly better replaces them ("close door to two
+percent" -> "close garage door to two percent").
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from ..config import DEFAULT_GRAMMAR_THRESHOLD
+from ..config import DEFAULT_GRAMMAR_RECHECK_BELOW, DEFAULT_GRAMMAR_THRESHOLD
 from ..vocabulary.grammar import HomeGrammar
 from .decoder import DecoderOptions, WordDecoder
 from .grammar_lm import BLOCKED, GrammarLanguageModel, GuidedGrammarModel
@@ -35,6 +40,8 @@ CLOSED_BEAM = 64
 CLOSED_TOP_K = 16
 CLOSED_MIN_TOKEN_LOGPROB = -10.0
 CLOSED_BLANK_SKIP = 0.99
+# Its hypotheses this many nats below its best are dropped (the open search's is 8).
+CLOSED_BEAM_THRESHOLD = 12.0
 # The closed search gives up once its best hypothesis is this many nats behind the open
 # search's best at the same frame.
 CLOSED_LEASH = 8.0
@@ -47,6 +54,26 @@ class FastPathOptions:
     threshold: float = DEFAULT_GRAMMAR_THRESHOLD
     beam: int = CLOSED_BEAM
     leash: float = CLOSED_LEASH
+    # When the open words are a sentence of the grammar heard below this acoustic
+    # log-probability per frame, the closed search looks for a better sentence.
+    recheck_below: float = DEFAULT_GRAMMAR_RECHECK_BELOW
+
+
+def closed_wins(
+    open_score: float, closed_score: float, *, open_is_command: bool, threshold: float
+) -> bool:
+    """Whether the closed sentence replaces the open words (both scored as the open search
+    scores). Open words that are a command already are replaced only by a strictly better
+    sentence; other open words by a sentence at most `threshold` nats below them."""
+    if open_is_command:
+        return closed_score > open_score
+    return closed_score >= open_score - threshold
+
+
+def heard_poorly(acoustic: float, frames: int, recheck_below: float) -> bool:
+    """Whether a command found by the open search is worth a closed search: its acoustic
+    log-probability per frame of the utterance is below `recheck_below`."""
+    return frames > 0 and acoustic / frames < recheck_below
 
 
 class HomeAwareDecoder:
@@ -97,6 +124,7 @@ class HomeAwareDecoder:
             # stop it early.
             DecoderOptions(
                 beam=options.beam,
+                beam_threshold=CLOSED_BEAM_THRESHOLD,
                 lm_weight=open_decoder.options.lm_weight,
                 word_bonus=0.0,
                 lookahead=False,
@@ -114,31 +142,48 @@ class HomeAwareDecoder:
         opened = self.open.search(logprobs, pace=pace)
         open_words = [self.open.lexicon.words[w] for w in opened.words]
         phonemes = self.open.phonemes(logprobs)
-        if open_words and sentence_log_prob(self._sentences, open_words) > BLOCKED / 2:
-            # the open search's best is a command of the home: only its spelling changes
-            return Decoded(self.grammar.spell(open_words), opened.log_score, phonemes, "grammar")
-        # A closed sentence wins when, scored as the open search scores it, it is within the
-        # threshold. Its probability mass bounds that from above (while the word bonus is not
-        # positive), so the closed search stops as soon as it falls below the open score minus
-        # the threshold, or once its best is a leash's length behind the open search's.
+        is_command = bool(open_words) and (
+            sentence_log_prob(self._sentences, open_words) > BLOCKED / 2
+        )
         threshold = self.options.threshold
         bonus = self.open.options.word_bonus
+        if is_command and not heard_poorly(
+            self._acoustic(opened.log_score, open_words), len(logprobs), self.options.recheck_below
+        ):
+            # the open search's best is a command of the home: only its spelling changes
+            return Decoded(self.grammar.spell(open_words), opened.log_score, phonemes, "grammar")
+        # The closed sentence, scored as the open search scores it, must reach the open score
+        # (minus the threshold for open words that are no command). Its probability mass bounds
+        # that score from above (while the word bonus is not positive), so the closed search
+        # stops as soon as it falls below, or once its best is a leash's length behind the open
+        # search's.
+        floor = opened.log_score - (0.0 if is_command else threshold)
         closed = self.closed.search(
             logprobs,
-            floor=opened.log_score - threshold if bonus <= 0.0 else -math.inf,
+            floor=floor if bonus <= 0.0 else -math.inf,
             leash=(pace, self.options.leash),
         )
         closed_words = [self.closed.lexicon.words[w] for w in closed.words]
         if closed_words and closed.log_score > BLOCKED / 2:
             score = closed.log_score + bonus * len(closed_words)
-            if score >= opened.log_score - threshold:
+            if closed_wins(
+                opened.log_score, score, open_is_command=is_command, threshold=threshold
+            ):
                 # scored with the threshold's head start, so that the pipeline compares it
                 # with other readings of the same audio on the same terms
                 spelled = self.grammar.spell(closed_words)
                 return Decoded(
                     spelled, max(score + threshold, opened.log_score), phonemes, "grammar"
                 )
+        if is_command:
+            return Decoded(self.grammar.spell(open_words), opened.log_score, phonemes, "grammar")
         return Decoded(" ".join(open_words), opened.log_score, phonemes, "open")
+
+    def _acoustic(self, log_score: float, words: list[str]) -> float:
+        """The acoustic part of the open search's score of `words`."""
+        options = self.open.options
+        language = sentence_log_prob(self.open.language_model, words)
+        return log_score - options.lm_weight * language - options.word_bonus * len(words)
 
     def add_phrases(self, phrases: Iterable[str]) -> list[str]:
         added = self.open.add_phrases(phrases)
