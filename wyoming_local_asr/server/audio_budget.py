@@ -10,8 +10,12 @@ The last `RESERVE_SHARE` of the server's budget is kept for addresses that hold 
 audio: clients parking utterances from a few addresses cannot lock out a client from another
 one (Home Assistant's, say), which sends one utterance at a time.
 
-When utterances give their audio back, freed heap is returned to the system (glibc keeps it
-otherwise, and the process would stay at its peak after an attack).
+When utterances give their audio back, and again once the connections that held audio have
+closed, freed heap is returned to the system: glibc keeps it otherwise, and the process would
+stay near its peak after an attack. The second trim is the one that matters after an attack:
+a connection's other buffers (its reader's, the client audio waiting for conversion, the
+pipeline stream) are freed with the connection, after its audio was given back, and a trim
+made before that leaves them in the heap (`docs/reliability.md`, "Memory budget").
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ class AudioBudget:
         self.peak = 0
         self._by_address: dict[str, int] = {}
         self._freed_since_trim = 0
+        self._closed_since_trim = False  # a connection that held audio has closed
         self._trim: asyncio.TimerHandle | None = None
 
     def refusal(self, held: int, more: int, address: str = "") -> str | None:
@@ -82,15 +87,26 @@ class AudioBudget:
         else:
             self._by_address.pop(address, None)
         self._freed_since_trim += amount
-        due = self._freed_since_trim >= TRIM_AFTER_BYTES or (
+        if self._freed_since_trim >= TRIM_AFTER_BYTES or (
             self.used == 0 and self._freed_since_trim >= MB
-        )
-        if due and self._trim is None:
+        ):
+            self._trim_soon()
+
+    def connection_closed(self, held_audio: bool) -> None:
+        """A connection has ended (call from the event loop); `held_audio`: it reserved audio.
+        Its buffers are freed with it, so the heap is trimmed a moment later."""
+        self._closed_since_trim |= held_audio
+        if self._closed_since_trim:
+            self._trim_soon()
+
+    def _trim_soon(self) -> None:
+        if self._trim is None:
             # A moment later: the utterance's last references (a piece still on a worker
-            # thread, the handler's locals) are gone by then.
+            # thread, the handler's locals, the connection's task) are gone by then.
             self._trim = asyncio.get_running_loop().call_later(TRIM_DELAY, self._trim_heap)
 
     def _trim_heap(self) -> None:
         self._trim = None
         self._freed_since_trim = 0
+        self._closed_since_trim = False
         release_free_memory()

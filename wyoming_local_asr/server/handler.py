@@ -125,6 +125,7 @@ class ConnectionHandler:
         self.evicted = False
         self.last_event_at = time.monotonic()
         self.events_read = 0
+        self.held_audio = False  # reserved audio in the budget at some point
         self._finishing = False
         self._task: asyncio.Task[Any] | None = None
 
@@ -378,6 +379,7 @@ class ConnectionHandler:
             self.stats.over_budget += 1
             self._refuse_utterance(utterance, "memory-budget", refusal)
         self.budget.reserve(more, self.name)
+        self.held_audio = True
         utterance.held_bytes += more
         utterance.add(pcm)
         if utterance.too_long:
