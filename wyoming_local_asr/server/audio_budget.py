@@ -10,17 +10,18 @@ The last `RESERVE_SHARE` of the server's budget is kept for addresses that hold 
 audio: clients parking utterances from a few addresses cannot lock out a client from another
 one (Home Assistant's, say), which sends one utterance at a time.
 
-When utterances give their audio back, and again once the connections that held audio have
-closed, freed heap is returned to the system: glibc keeps it otherwise, and the process would
-stay near its peak after an attack. The second trim is the one that matters after an attack:
-a connection's other buffers (its reader's, the client audio waiting for conversion, the
-pipeline stream) are freed with the connection, after its audio was given back, and a trim
-made before that leaves them in the heap (`docs/reliability.md`, "Memory budget").
+When utterances give their audio back, and again once an utterance's pipeline stream is freed,
+freed heap is returned to the system: glibc keeps it otherwise, and the process would stay near
+its peak after an attack. The second trim is the one that matters after an attack: the stream
+of an utterance whose client left is freed only when its last queued piece of work is dropped
+(`worker_pool`), often seconds after its audio was given back to the budget.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import weakref
 
 from ..audio.convert import AudioFormat
 from ..config import Settings
@@ -57,7 +58,6 @@ class AudioBudget:
         self.peak = 0
         self._by_address: dict[str, int] = {}
         self._freed_since_trim = 0
-        self._closed_since_trim = False  # a connection that held audio has closed
         self._trim: asyncio.TimerHandle | None = None
 
     def refusal(self, held: int, more: int, address: str = "") -> str | None:
@@ -92,12 +92,16 @@ class AudioBudget:
         ):
             self._trim_soon()
 
-    def connection_closed(self, held_audio: bool) -> None:
-        """A connection has ended (call from the event loop); `held_audio`: it reserved audio.
-        Its buffers are freed with it, so the heap is trimmed a moment later."""
-        self._closed_since_trim |= held_audio
-        if self._closed_since_trim:
-            self._trim_soon()
+    def watch(self, stream: object) -> None:
+        """Trim the heap a moment after `stream` is freed (an utterance's pipeline stream: its
+        audio, resampler and denoiser), on whichever thread frees it. Call from the event loop."""
+        loop = asyncio.get_running_loop()
+
+        def freed() -> None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nothing to trim for
+                loop.call_soon_threadsafe(self._trim_soon)
+
+        weakref.finalize(stream, freed)
 
     def _trim_soon(self) -> None:
         if self._trim is None:
@@ -108,5 +112,4 @@ class AudioBudget:
     def _trim_heap(self) -> None:
         self._trim = None
         self._freed_since_trim = 0
-        self._closed_since_trim = False
         release_free_memory()

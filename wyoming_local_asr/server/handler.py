@@ -125,7 +125,6 @@ class ConnectionHandler:
         self.evicted = False
         self.last_event_at = time.monotonic()
         self.events_read = 0
-        self.held_audio = False  # reserved audio in the budget at some point
         self._finishing = False
         self._task: asyncio.Task[Any] | None = None
 
@@ -333,6 +332,7 @@ class ConnectionHandler:
             on_end=self._on_endpoint,
             release=lambda amount: self.budget.release(amount, self.name),
         )
+        self.budget.watch(utterance.stream)
         self._forwarding = task = asyncio.create_task(self._forward(utterance.outbox))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -379,7 +379,6 @@ class ConnectionHandler:
             self.stats.over_budget += 1
             self._refuse_utterance(utterance, "memory-budget", refusal)
         self.budget.reserve(more, self.name)
-        self.held_audio = True
         utterance.held_bytes += more
         utterance.add(pcm)
         if utterance.too_long:

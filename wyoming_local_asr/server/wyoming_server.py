@@ -205,7 +205,6 @@ class WyomingServer:
             _LOGGER.exception("Client %s: unexpected error", handler.name)
         finally:
             self._handlers.pop(task, None)
-            self.budget.connection_closed(handler.held_audio)
             if handler in self._handed_over:
                 self._handed_over.discard(handler)  # its place went to another client
             else:
