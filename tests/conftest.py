@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
+import tempfile
 import wave
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,11 +17,42 @@ from numpy.typing import NDArray
 
 from wyoming_local_asr.build.default_model import ensure_default_model
 from wyoming_local_asr.build.measure import TESTDATA_DIR, Clip, read_pcm16, testdata_clips
-from wyoming_local_asr.config import DEFAULT_MODEL
+from wyoming_local_asr.config import DEFAULT_MODEL, env_name
 from wyoming_local_asr.decode.phoneme_tokens import TokenTable
 
 # The data dir (`--data-dir`) the test suites share; the Home Assistant tests use it too.
 TEST_DATA_DIR = Path(__file__).parents[1] / ".cache" / "test-data"
+
+# The user's own data dir, which no test may touch: every server, CLI and bench the tests run
+# (and the processes they start, which inherit the environment) defaults to a private one.
+USER_DATA_DIR = (
+    Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "wyoming-local-asr"
+)
+PRIVATE_DATA_DIR = Path(tempfile.mkdtemp(prefix="local-asr-tests-"))
+os.environ[env_name("data_dir")] = str(PRIVATE_DATA_DIR)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    shutil.rmtree(PRIVATE_DATA_DIR, ignore_errors=True)
+
+
+def _listing(directory: Path) -> dict[str, tuple[int, int]]:
+    """Every file and directory under `directory` with its size and modification time."""
+    if not directory.exists():
+        return {}
+    entries = [directory, *directory.rglob("*")]
+    return {str(p): (p.stat().st_size, p.stat().st_mtime_ns) for p in entries}
+
+
+@pytest.fixture(autouse=True)
+def _user_data_dir_untouched() -> Iterator[None]:
+    """Fails a test that creates or changes anything in the user's data dir."""
+    before = _listing(USER_DATA_DIR)
+    yield
+    after = _listing(USER_DATA_DIR)
+    if after != before:
+        changed = sorted(k for k in after.keys() | before.keys() if after.get(k) != before.get(k))
+        pytest.fail(f"the test wrote to the user's data dir {USER_DATA_DIR}: {changed[:5]}")
 
 
 @contextmanager

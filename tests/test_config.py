@@ -36,6 +36,7 @@ def test_defaults() -> None:
 
 
 def test_default_data_dir_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("LOCAL_ASR_DATA_DIR")  # set by conftest.py for every test
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     assert Settings().data_dir == tmp_path / "wyoming-local-asr"
 

@@ -164,6 +164,8 @@ class WorkerPool:
             if not work.is_dropped():
                 return work
             work.future.set_exception(Dropped("its client has gone"))
+            # Not kept while this thread waits for more: it holds its utterance's audio.
+            del work
 
     def _advance(self, tag: int) -> None:
         """The turn moves on to `tag`; addresses whose next tag it has passed are forgotten

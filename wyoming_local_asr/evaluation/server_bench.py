@@ -21,6 +21,7 @@ import resource
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -129,6 +130,11 @@ class ServerProcess(WyomingProcess):
         *,
         nofile: int | None = None,
     ) -> None:
+        # A bench never uses the user's data dir: a private one unless the caller gives one.
+        self._own_data_dir: tempfile.TemporaryDirectory[str] | None = None
+        if "--data-dir" not in extra:
+            self._own_data_dir = tempfile.TemporaryDirectory(prefix="local-asr-bench-")
+            extra = (*extra, "--data-dir", self._own_data_dir.name)
         command = [
             sys.executable,
             "-m",
@@ -151,6 +157,11 @@ class ServerProcess(WyomingProcess):
             raise self._failed("the server did not start")
         self.port = self._port
         self.startup_seconds = time.perf_counter() - self.started
+
+    def stop(self) -> None:
+        super().stop()
+        if self._own_data_dir is not None:
+            self._own_data_dir.cleanup()
 
     def _line(self, line: str) -> None:
         if self._port is None and (match := _LISTENING.search(line)):

@@ -267,10 +267,12 @@ async def parked(
     addresses: int,
     hold: float,
     after_round: Callable[[], float] | None = None,
+    settle: float = 60.0,
 ) -> dict[str, Any]:
     """The issue's attack: `connections` clients (from `addresses` addresses) each send
     `seconds` of 48 kHz / 32-bit / stereo audio and never `audio-stop`; then they leave.
-    `after_round` (the server's RSS, say) is read 2 s after each round's clients left."""
+    `after_round` (the server's RSS, say) is read 2 s after each round's clients left, and
+    then until it settles (`settled`, at most `settle` seconds) after the last round."""
     wide = {"rate": 48000, "width": 4, "channels": 2}
     samples = int(48000 * seconds) * 2
     noise = np.random.default_rng(0).integers(-(2**28), 2**28, size=samples, dtype=np.int32)
@@ -313,7 +315,20 @@ async def parked(
             after.append(after_round())
     if after_round is not None:
         counts["after_each_round"] = after
+        counts["settled"] = await settled(after_round, within=settle)
     return counts
+
+
+async def settled(read: Callable[[], float], *, within: float) -> list[float]:
+    """`read()` (the server's RSS) each second until it has not fallen for 5 s, or for
+    `within` seconds: [the value it settled at, the seconds it took]."""
+    values = [read()]
+    for _ in range(int(within)):
+        if len(values) > 5 and min(values[-5:]) >= min(values[:-5]):
+            break
+        await asyncio.sleep(1.0)
+        values.append(read())
+    return [min(values), float(len(values) - 1)]
 
 
 async def connection_flood(port: int, *, count: int, hold: float) -> dict[str, Any]:

@@ -126,6 +126,7 @@ async def _parked(ctx: Context) -> dict[str, Any]:
         addresses=4,
         hold=2.0,
         after_round=lambda: round(read_status_mb({"VmRSS"}, pid=pid).get("VmRSS", 0.0), 1),
+        settle=120.0,
     )
 
 

@@ -10,13 +10,18 @@ The last `RESERVE_SHARE` of the server's budget is kept for addresses that hold 
 audio: clients parking utterances from a few addresses cannot lock out a client from another
 one (Home Assistant's, say), which sends one utterance at a time.
 
-When utterances give their audio back, freed heap is returned to the system (glibc keeps it
-otherwise, and the process would stay at its peak after an attack).
+When utterances give their audio back, and again once an utterance's pipeline stream is freed,
+freed heap is returned to the system: glibc keeps it otherwise, and the process would stay near
+its peak after an attack. The second trim is the one that matters after an attack: the stream
+of an utterance whose client left is freed only when its last queued piece of work is dropped
+(`worker_pool`), often seconds after its audio was given back to the budget.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import weakref
 
 from ..audio.convert import AudioFormat
 from ..config import Settings
@@ -82,12 +87,26 @@ class AudioBudget:
         else:
             self._by_address.pop(address, None)
         self._freed_since_trim += amount
-        due = self._freed_since_trim >= TRIM_AFTER_BYTES or (
+        if self._freed_since_trim >= TRIM_AFTER_BYTES or (
             self.used == 0 and self._freed_since_trim >= MB
-        )
-        if due and self._trim is None:
+        ):
+            self._trim_soon()
+
+    def watch(self, stream: object) -> None:
+        """Trim the heap a moment after `stream` is freed (an utterance's pipeline stream: its
+        audio, resampler and denoiser), on whichever thread frees it. Call from the event loop."""
+        loop = asyncio.get_running_loop()
+
+        def freed() -> None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nothing to trim for
+                loop.call_soon_threadsafe(self._trim_soon)
+
+        weakref.finalize(stream, freed)
+
+    def _trim_soon(self) -> None:
+        if self._trim is None:
             # A moment later: the utterance's last references (a piece still on a worker
-            # thread, the handler's locals) are gone by then.
+            # thread, the handler's locals, the connection's task) are gone by then.
             self._trim = asyncio.get_running_loop().call_later(TRIM_DELAY, self._trim_heap)
 
     def _trim_heap(self) -> None:

@@ -332,6 +332,7 @@ class ConnectionHandler:
             on_end=self._on_endpoint,
             release=lambda amount: self.budget.release(amount, self.name),
         )
+        self.budget.watch(utterance.stream)
         self._forwarding = task = asyncio.create_task(self._forward(utterance.outbox))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

@@ -40,7 +40,7 @@ from ..audio.convert import AudioFormat
 from ..audio.segments import Segment
 from ..config import ENDPOINT_MAX_SECONDS
 from ..pipeline import PipelineResult, PipelineStream
-from ..worker_pool import Priority
+from ..worker_pool import Dropped, Priority
 from .partial_text import PartialText, normalize
 
 _LOGGER = logging.getLogger(__name__)
@@ -118,6 +118,11 @@ class Utterance:
         # Set by finish(): the rest of the audio is needed for the final now.
         self._finish_requested = False
         self._left: Callable[[], bool] = lambda: False
+
+    @property
+    def stream(self) -> PipelineStream:
+        """The pipeline stream that holds this utterance's audio (for the budget to watch)."""
+        return self._stream
 
     @property
     def seconds(self) -> float:
@@ -249,6 +254,13 @@ class Utterance:
                     self._maybe_speculate()
                 self._maybe_start_segments()
                 self._maybe_start_partial()
+        except Dropped as dropped:
+            # The utterance was cancelled (its client left) before this piece's turn: nothing
+            # to report. The exception's traceback holds this frame (and the utterance: its
+            # audio, resampler and denoiser), and the frames awaiting the work hold the
+            # futures that hold the exception: a cycle that only a full garbage collection
+            # frees, long after the heap was trimmed. Cut it.
+            dropped.__traceback__ = None
         except Exception as error:  # reported by finish(): the client gets an error event
             self._feed_error = error
         finally:
