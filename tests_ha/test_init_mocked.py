@@ -18,7 +18,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from fake_peers import LOCAL_ASR_SERVER_ID
+from fake_peers import LOCAL_ASR_SERVER_ID, asr_info
 from mocked_server import MockedServer, mock_entry, patched
 from test_entities_mocked import _audio, _stt_entity
 from test_stt import METADATA
@@ -88,6 +88,7 @@ async def test_operations_api_down_at_start_sets_up_speech_to_text_and_sensors_r
     await _tick(hass, freezer)
     await _tick(hass, freezer)
     assert caplog.text.count(_OPS_DOWN_LOG) == 1
+    assert "Error fetching" not in caplog.text
     assert [_state(hass, sensor) for sensor in _SENSORS] == [STATE_UNAVAILABLE] * 2
     assert _state(hass, _STT) != STATE_UNAVAILABLE
 
@@ -175,3 +176,12 @@ async def test_vocabulary_sync_waits_for_the_operations_api(
     server.ops_down = False
     await _tick(hass, freezer)
     assert len(server.vocabulary_puts) == 1
+
+
+async def test_another_program_on_the_wyoming_port_is_not_ready(
+    hass: HomeAssistant, server: MockedServer
+) -> None:
+    server.wyoming_info = asr_info("faster-whisper")
+    entry = await _setup(hass)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert server.timeouts == {}
