@@ -22,11 +22,13 @@ async def setup_entry(
     *,
     token: str | None = None,
     options: dict[str, Any] | None = None,
+    ops_port: int | None = None,
 ) -> MockConfigEntry:
+    """`ops_port`: another operations port than the server's (one where nothing answers)."""
     data: dict[str, Any] = {
         CONF_HOST: server.host,
         CONF_PORT: server.port,
-        CONF_OPS_PORT: server.ops_port,
+        CONF_OPS_PORT: server.ops_port if ops_port is None else ops_port,
     }
     if token:
         data[CONF_TOKEN] = token

@@ -13,6 +13,7 @@ from custom_components.local_asr.const import (
     UPDATE_INTERVAL,
 )
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components import stt
 from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_PORT, CONF_TOKEN, STATE_UNAVAILABLE
@@ -27,8 +28,10 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from ha_helpers import entity_id, setup_entry
+from conftest import GOFORWARD_TEXT
+from ha_helpers import audio_stream, entity_id, setup_entry
 from real_server import RealServer, free_port
+from test_stt import METADATA
 
 pytestmark = [pytest.mark.real_server, pytest.mark.usefixtures("socket_enabled")]
 
@@ -60,6 +63,29 @@ async def test_server_down_at_start_is_not_ready(hass: HomeAssistant) -> None:
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_operations_api_unreachable_at_start_still_transcribes(
+    hass: HomeAssistant, real_server: RealServer, goforward: bytes
+) -> None:
+    """Only the Wyoming port answers (nothing on the operations port): the entry loads, the
+    speech-to-text entity transcribes, the sensors are unavailable."""
+    entry = await setup_entry(hass, real_server, ops_port=free_port())
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data.languages == ["en"]
+    stt_id = entity_id(hass, entry, "stt", "stt")
+    assert hass.states.get(stt_id).state != STATE_UNAVAILABLE  # type: ignore[union-attr]
+    for platform, key in (("sensor", "utterances"), ("binary_sensor", "warning")):
+        state = hass.states.get(entity_id(hass, entry, platform, key))
+        assert state is not None
+        assert state.state == STATE_UNAVAILABLE
+    entity = stt.async_get_speech_to_text_entity(hass, stt_id)
+    assert entity is not None
+    result = await entity.async_process_audio_stream(METADATA, audio_stream(goforward))
+    assert (result.result, result.text) == (stt.SpeechResultState.SUCCESS, GOFORWARD_TEXT)
+    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, entry.unique_id)})
+    assert device is not None
+    assert device.sw_version == real_server.get("/api/info")["version"]
 
 
 async def test_rejected_token_starts_reauth(

@@ -13,9 +13,10 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
 from .compat import OPTIONS_FLOW_RELOADS
-from .const import CONF_OPS_PORT, CONF_VOCABULARY_SYNC, DOMAIN
+from .const import CONF_OPS_PORT, CONF_VOCABULARY_SYNC, DOMAIN, LOGGER
 from .coordinator import LocalAsrConfigEntry, LocalAsrCoordinator, LocalAsrData
 from .discovery_cards import async_watch_core_cards, configured_service_names
+from .entity import server_device_info
 from .ops_client import OpsClient
 from .services import async_setup_services
 from .vocabulary import async_start_vocabulary_sync, forbidden_issue_id
@@ -39,14 +40,9 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: LocalAsrConfigEntry) -> bool:
-    """Connect to the server: its operations API, then its Wyoming port."""
+    """Connect to the server: its Wyoming port must answer (speech-to-text needs nothing else);
+    its operations API need not, the sensors wait for it."""
     host: str = entry.data[CONF_HOST]
-    client = OpsClient(
-        async_get_clientsession(hass), host, entry.data[CONF_OPS_PORT], entry.data.get(CONF_TOKEN)
-    )
-    coordinator = LocalAsrCoordinator(hass, entry, client)
-    await coordinator.async_config_entry_first_refresh()
-
     try:
         info = await async_describe(host, entry.data[CONF_PORT])
     except WyomingConnectionError as error:
@@ -62,12 +58,31 @@ async def async_setup_entry(hass: HomeAssistant, entry: LocalAsrConfigEntry) -> 
             translation_key="not_local_asr",
             translation_placeholders={"port": str(entry.data[CONF_PORT])},
         )
-    languages = program_languages(program) or coordinator.server.languages
+
+    client = OpsClient(
+        async_get_clientsession(hass), host, entry.data[CONF_OPS_PORT], entry.data.get(CONF_TOKEN)
+    )
+    coordinator = LocalAsrCoordinator(hass, entry, client)
+    try:
+        # A rejected token (ConfigEntryAuthFailed) fails the setup and starts reauth.
+        await coordinator.async_config_entry_first_refresh()
+    except ConfigEntryNotReady as error:
+        # The coordinator keeps polling (its entities listen) and logs when it recovers.
+        LOGGER.info(
+            "The operations API of %s does not answer (%s): speech-to-text works, the sensors "
+            "are unavailable until it answers",
+            entry.title,
+            error.__cause__,
+        )
+    languages = program_languages(program) or (
+        [] if coordinator.server is None else coordinator.server.languages
+    )
 
     entry.runtime_data = LocalAsrData(
         coordinator=coordinator,
         client=client,
         languages=languages,
+        device_info=server_device_info(entry, client, program),
         audio_processing=program_audio_processing(program),
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)

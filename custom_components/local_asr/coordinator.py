@@ -10,6 +10,7 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .const import DOMAIN, LOGGER, UPDATE_INTERVAL
@@ -26,6 +27,8 @@ class LocalAsrData:
     coordinator: LocalAsrCoordinator
     client: OpsClient
     languages: list[str]
+    # The server's device, from its Wyoming `info` (known without the operations API).
+    device_info: DeviceInfo
     # What the server's `info` asks of the audio (noise suppression, gain, an external VAD).
     audio_processing: AudioProcessing = field(default_factory=AudioProcessing)
     # The home vocabulary last sent by the sync, and the version the server gave it.
@@ -33,20 +36,21 @@ class LocalAsrData:
     vocabulary_version: str | None = None
 
     @property
-    def server(self) -> ServerInfo:
+    def server(self) -> ServerInfo | None:
+        """`/api/info`; None until the operations API has answered once."""
         return self.coordinator.server
 
     @property
     def token(self) -> TokenInfo | None:
+        """None: no token, a server that cannot tell, or the operations API not read yet."""
         return self.coordinator.token
 
 
 class LocalAsrCoordinator(DataUpdateCoordinator[Health]):
-    """Reads the server's health every `UPDATE_INTERVAL`."""
+    """Reads the server's health every `UPDATE_INTERVAL`; who the server is and what our token
+    may do at its first answer (the entry sets up without the operations API)."""
 
     config_entry: LocalAsrConfigEntry
-    server: ServerInfo
-    token: TokenInfo | None
 
     def __init__(
         self, hass: HomeAssistant, config_entry: LocalAsrConfigEntry, client: OpsClient
@@ -59,15 +63,17 @@ class LocalAsrCoordinator(DataUpdateCoordinator[Health]):
             update_interval=UPDATE_INTERVAL,
         )
         self.client = client
-
-    async def _async_setup(self) -> None:
-        """Who the server is and what our token may do, once at start."""
-        with _update_errors():
-            self.server = await self.client.info()
-            self.token = await self.client.token_info()
+        self.server: ServerInfo | None = None
+        self.token: TokenInfo | None = None
 
     async def _async_update_data(self) -> Health:
         with _update_errors():
+            if self.server is None:
+                # Not `_async_setup`: that runs only in the first refresh, and the operations
+                # API may first answer later.
+                server = await self.client.info()
+                self.token = await self.client.token_info()
+                self.server = server
             return await self.client.health()
 
 

@@ -26,7 +26,7 @@ async def async_get_config_entry_diagnostics(
             "data": async_redact_data(dict(entry.data), TO_REDACT),
             "options": async_redact_data(dict(entry.options), TO_REDACT),
         },
-        "server": asdict(data.server),
+        "server": None if data.server is None else asdict(data.server),
         "token_role": None if token is None else token.role,
         "languages": data.languages,
         "health": coordinator.data.raw if coordinator.data is not None else None,

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
+from wyoming.info import AsrProgram
 
 from .const import DOMAIN
 from .coordinator import LocalAsrConfigEntry, LocalAsrCoordinator
+from .ops_client import OpsClient
+from .wyoming_client import program_model_name
 
 
 def entry_key(entry: LocalAsrConfigEntry) -> str:
@@ -15,18 +18,19 @@ def entry_key(entry: LocalAsrConfigEntry) -> str:
     return entry.unique_id or entry.entry_id
 
 
-def server_device_info(coordinator: LocalAsrCoordinator) -> DeviceInfo:
-    """The device of the entry's server."""
-    entry = coordinator.config_entry
-    server = coordinator.server
+def server_device_info(
+    entry: LocalAsrConfigEntry, client: OpsClient, program: AsrProgram
+) -> DeviceInfo:
+    """The device of the entry's server, from its Wyoming `info` (the program's version and
+    model, as `/api/info` reports them): known whether the operations API answers or not."""
     return DeviceInfo(
         identifiers={(DOMAIN, entry_key(entry))},
         name=entry.title,
         manufacturer="wyoming-local-asr",
-        model=server.model_name,
-        sw_version=server.version,
+        model=program_model_name(program),
+        sw_version=program.version,
         entry_type=DeviceEntryType.SERVICE,
-        configuration_url=f"{coordinator.client.base_url}/api/health",
+        configuration_url=f"{client.base_url}/api/health",
     )
 
 
@@ -38,4 +42,4 @@ class LocalAsrEntity(CoordinatorEntity[LocalAsrCoordinator]):
     def __init__(self, coordinator: LocalAsrCoordinator, key: str) -> None:
         super().__init__(coordinator)
         self._attr_unique_id = f"{entry_key(coordinator.config_entry)}_{key}"
-        self._attr_device_info = server_device_info(coordinator)
+        self._attr_device_info = coordinator.config_entry.runtime_data.device_info

@@ -34,7 +34,8 @@ class LocalAsrSensorEntityDescription(SensorEntityDescription):
     """A sensor and where its value comes from."""
 
     value_fn: Callable[[Health], StateType]
-    exists_fn: Callable[[Health], bool] = lambda _: True
+    # Whether the server has it (None: every server); known once the health was read.
+    exists_fn: Callable[[Health], bool] | None = None
 
 
 SENSORS: tuple[LocalAsrSensorEntityDescription, ...] = (
@@ -121,18 +122,22 @@ async def async_setup_entry(
     entry: LocalAsrConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the sensors; the GPU's once the server reports a GPU."""
+    """Add the sensors, unavailable while the operations API does not answer (also at start);
+    the GPU's once the server reports a GPU."""
     coordinator = entry.runtime_data.coordinator
     added: set[str] = set()
 
     @callback
     def add_new_sensors() -> None:
-        if not coordinator.last_update_success:
-            return
+        health: Health | None = coordinator.data
         new = [
             description
             for description in SENSORS
-            if description.key not in added and description.exists_fn(coordinator.data)
+            if description.key not in added
+            and (
+                description.exists_fn is None
+                or (health is not None and description.exists_fn(health))
+            )
         ]
         added.update(description.key for description in new)
         if new:

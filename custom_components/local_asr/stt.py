@@ -19,7 +19,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .compat import speech_audio_processing
 from .const import CONF_LANGUAGE, EVENT_TRANSCRIPT, LOGGER, UPDATE_INTERVAL
 from .coordinator import LocalAsrConfigEntry, LocalAsrCoordinator
-from .entity import entry_key, server_device_info
+from .entity import entry_key
 from .wyoming_client import (
     AudioProcessing,
     WyomingConnectionError,
@@ -63,7 +63,7 @@ class LocalAsrSttEntity(stt.SpeechToTextEntity):
         self._languages = languages
         self._audio_processing = audio_processing
         self._attr_unique_id = f"{entry_key(coordinator.config_entry)}_stt"
-        self._attr_device_info = server_device_info(coordinator)
+        self._attr_device_info = coordinator.config_entry.runtime_data.device_info
 
     @property
     def supported_languages(self) -> list[str]:

@@ -4,7 +4,8 @@ The entities exposed to Assist (name, aliases, domain, area), every area (aliase
 floor (aliases) and the sentences of automations' sentence triggers are sent as one document to
 `PUT /api/vocabulary`: at start, whenever the registries, exposure or automations change, and
 whenever the server reports a vocabulary version other than the one it gave ours (a restarted
-or replaced server is never left without the home).
+or replaced server is never left without the home), and when the operations API answers again
+(the sync waits while it does not, also when it is down at start).
 """
 
 from __future__ import annotations
@@ -127,6 +128,10 @@ async def async_sync_vocabulary(
 ) -> None:
     """Send the home to the server; failures are logged, Assist works without it."""
     data = entry.runtime_data
+    if not data.coordinator.last_update_success:
+        # The operations API does not answer: the sync waits for it (`server_checked`).
+        LOGGER.debug("Vocabulary sync to %s waits for the operations API", entry.title)
+        return
     document = assist_home(hass)
     if not force and document == data.vocabulary and data.vocabulary_version is not None:
         return
@@ -198,8 +203,13 @@ def async_start_vocabulary_sync(hass: HomeAssistant, entry: LocalAsrConfigEntry)
     def started(_hass: HomeAssistant) -> None:
         debouncer.async_schedule_call()
 
+    answered = data.coordinator.last_update_success
+
     @callback
     def server_checked() -> None:
+        nonlocal answered
+        recovered = data.coordinator.last_update_success and not answered
+        answered = data.coordinator.last_update_success
         health = data.coordinator.data
         if (
             health is not None
@@ -208,6 +218,9 @@ def async_start_vocabulary_sync(hass: HomeAssistant, entry: LocalAsrConfigEntry)
         ):
             LOGGER.info("The server at %s lost the vocabulary; sending it again", entry.title)
             resync.async_schedule_call()
+        elif recovered:
+            # The operations API answers again (or for the first time since the start).
+            debouncer.async_schedule_call()
 
     for event_type in (
         ar.EVENT_AREA_REGISTRY_UPDATED,

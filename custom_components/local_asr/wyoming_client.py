@@ -85,6 +85,11 @@ def program_audio_processing(program: AsrProgram) -> AudioProcessing:
     )
 
 
+def program_model_name(program: AsrProgram) -> str | None:
+    """The name of the program's (first) installed model: the one it transcribes with."""
+    return next((model.name for model in program.models if model.installed), None)
+
+
 def program_languages(program: AsrProgram) -> list[str]:
     """The languages of the program's installed models, in the order they appear."""
     languages: list[str] = []
