@@ -13,10 +13,14 @@
 #       RNNoise's library, pyrnnoise without its declared dependencies (audiolab, av,
 #       matplotlib: about 240 MB the server never loads); the default model is built into the
 #       image, then the build's own packages (onnx, pocketsphinx: about 70 MB) and pip leave.
+#       With MODEL_PREBUILT (a folder holding `models/<name>/` as `model build` writes it), that
+#       model is copied first, and kept if it is current: `scripts/addon-image` does this for an
+#       image built under emulation (qemu), where building the model is slow and crashed qemu;
+#       the files are the same on every architecture.
 #
 # Environment: VENV (the venv's folder), PYRNNOISE_REQUIREMENT, PYTHON (python3),
-# MODEL_DATA_DIR (/usr/share/wyoming-local-asr), EXPECT_VERSION (the package version the
-# image must hold, if set), ONNXRUNTIME_GPU (if set: the onnxruntime build that replaces
+# MODEL_DATA_DIR (/usr/share/wyoming-local-asr), MODEL_PREBUILT (see above), EXPECT_VERSION
+# (the package version the image must hold, if set), ONNXRUNTIME_GPU (if set: the onnxruntime build that replaces
 # PyPI's CPU one once the model is built, from ONNXRUNTIME_INDEX if set, and it must offer
 # the CUDA execution provider).
 set -eu
@@ -44,6 +48,11 @@ server() {
     if [ -n "${EXPECT_VERSION:-}" ]; then
         "$VENV/bin/wyoming-local-asr" --version | grep -qx "${EXPECT_VERSION}"
     fi
+    if [ -n "${MODEL_PREBUILT:-}" ]; then
+        mkdir -p "${MODEL_DATA_DIR}/models"
+        cp -R "${MODEL_PREBUILT}/models/." "${MODEL_DATA_DIR}/models/"
+    fi
+    # Builds the model, or (prebuilt and current: this version, complete) says it is up to date.
     "$VENV/bin/wyoming-local-asr" model --data-dir "${MODEL_DATA_DIR}" build
     $pip uninstall --yes --quiet onnx ml_dtypes pocketsphinx
     if [ -n "${ONNXRUNTIME_GPU:-}" ]; then

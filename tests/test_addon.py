@@ -106,3 +106,18 @@ def test_run_script_uses_only_real_serve_options() -> None:
     used = {word.strip("'\"") for word in run.split() if word.strip("'\"").startswith("--")}
     assert used, "the run script passes no options"
     assert used <= known, f"unknown serve options in the add-on: {sorted(used - known)}"
+
+
+def test_a_release_publishes_the_version_the_addon_installs() -> None:
+    # Without a checkout's sdist, the Supervisor's build installs the add-on's version from
+    # PyPI: a tag must check that every version agrees, test, and only then publish.
+    workflow = yaml.safe_load((ROOT / ".github/workflows/release.yml").read_text())
+    assert workflow[True]["push"]["tags"] == ["v*"]  # YAML 1.1 reads `on` as True
+    test, publish = workflow["jobs"]["test"], workflow["jobs"]["publish"]
+    checks = " ".join(step.get("run", "") for step in test["steps"])
+    assert "addon/config.yaml" in checks and "pyproject.toml" in checks
+    assert "./scripts/test" in checks
+    assert publish["needs"] == "test"
+    assert publish["permissions"] == {"id-token": "write"}
+    assert any("pypi-publish" in step.get("uses", "") for step in publish["steps"])
+    assert "wyoming-local-asr==${BUILD_VERSION}" in (ADDON / "Dockerfile").read_text()
