@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -12,7 +14,7 @@ from wyoming_local_asr.audio.convert import AudioFormat
 from wyoming_local_asr.audio.denoise import Denoiser
 from wyoming_local_asr.audio.vad import Endpointer
 from wyoming_local_asr.evaluation.noise import add_noise
-from wyoming_local_asr.pipeline import Pipeline
+from wyoming_local_asr.pipeline import Pipeline, PipelineResult
 from wyoming_local_asr.recognizer import ModelInfo, Transcription
 
 RATE = 16000
@@ -113,6 +115,42 @@ def test_ten_seconds_of_speech_with_pauses_stay_one_segment(
     assert stream.segments_cut == 0
 
 
+@dataclass
+class Endpointed:
+    result: PipelineResult
+    calls: list[NDArray[np.float32]]
+    calls_before_finish: int
+    speculated: int
+    reused: bool
+
+
+def endpointed(
+    pipeline: Pipeline, recognizer: LengthRecognizer, pcm: bytes, ahead: bool
+) -> Endpointed:
+    """Feed `pcm` as a live client would, with endpointing; `ahead`: speculate whenever due."""
+    stream = pipeline.stream(MONO_16K, end_silence=0.7)
+    speculated = 0
+    for offset in range(0, len(pcm), CHUNK_BYTES):
+        stream.feed(pcm[offset : offset + CHUNK_BYTES])
+        if ahead and stream.speculation_due():
+            stream.speculate()
+            speculated += 1
+    assert stream.ended
+    before = len(recognizer.calls)
+    result = stream.finish()
+    return Endpointed(result, recognizer.calls, before, speculated, stream.recognized_ahead)
+
+
+def _plain_and_early(
+    make: Callable[[LengthRecognizer], Pipeline], pcm: bytes
+) -> tuple[Endpointed, Endpointed]:
+    runs = []
+    for ahead in (False, True):
+        recognizer = LengthRecognizer()
+        runs.append(endpointed(make(recognizer), recognizer, pcm, ahead))
+    return runs[0], runs[1]
+
+
 def test_an_endpointed_command_recognized_ahead_is_the_same(
     goforward: NDArray[np.float32],
 ) -> None:
@@ -120,29 +158,12 @@ def test_an_endpointed_command_recognized_ahead_is_the_same(
     the samples the end would have given; the result is reused."""
     silence = np.zeros(2 * RATE, dtype=np.float32)
     pcm = pcm16(np.concatenate([silence[:RATE], goforward, silence]))
-    results = {}
-    for ahead in (False, True):
-        recognizer = LengthRecognizer()
-        stream = Pipeline(recognizer, Denoiser(), Endpointer()).stream(MONO_16K, end_silence=0.7)
-        speculated = 0
-        for offset in range(0, len(pcm), CHUNK_BYTES):
-            stream.feed(pcm[offset : offset + CHUNK_BYTES])
-            if ahead and stream.speculation_due():
-                stream.speculate()
-                speculated += 1
-        assert stream.ended
-        calls_before_finish = len(recognizer.calls)
-        result = stream.finish()
-        results[ahead] = (result, recognizer.calls, calls_before_finish, speculated)
-    (plain, plain_calls, _, _), (early, early_calls, before, speculated) = (
-        results[False],
-        results[True],
-    )
-    assert speculated == 1
-    assert early.text == plain.text and early.speech == plain.speech
+    plain, early = _plain_and_early(lambda r: Pipeline(r, Denoiser(), Endpointer()), pcm)
+    assert early.speculated == 1
+    assert early.result.text == plain.result.text and early.result.speech == plain.result.speech
     # Recognized once, ahead (denoised and original), and not again at the end.
-    assert before == len(early_calls) == len(plain_calls) == 2
-    for heard, final in zip(early_calls, plain_calls, strict=True):
+    assert early.calls_before_finish == len(early.calls) == len(plain.calls) == 2
+    for heard, final in zip(early.calls, plain.calls, strict=True):
         np.testing.assert_array_equal(heard, final)
 
 
@@ -156,27 +177,12 @@ def test_an_endpointed_command_recognized_ahead_is_the_same_with_the_gate(
     audio = np.concatenate([silence[:RATE], goforward, silence])
     if noise_db is not None:
         audio = add_noise(audio, snr_db=noise_db, seed=6, kind="pink")
-    pcm = pcm16(audio)
-    results = {}
-    for ahead in (False, True):
-        recognizer = LengthRecognizer()
-        pipeline = Pipeline(recognizer, Denoiser(), Endpointer(), denoise_below_snr=18.5)
-        stream = pipeline.stream(MONO_16K, end_silence=0.7)
-        speculated = 0
-        for offset in range(0, len(pcm), CHUNK_BYTES):
-            stream.feed(pcm[offset : offset + CHUNK_BYTES])
-            if ahead and stream.speculation_due():
-                stream.speculate()
-                speculated += 1
-        assert stream.ended
-        before = len(recognizer.calls)
-        result = stream.finish()
-        results[ahead] = (result, recognizer.calls, before, speculated, stream.recognized_ahead)
-    plain, plain_calls, _, _, _ = results[False]
-    early, early_calls, before, speculated, reused = results[True]
-    assert speculated >= 1 and reused
-    assert early.text == plain.text and early.speech == plain.speech
+    plain, early = _plain_and_early(
+        lambda r: Pipeline(r, Denoiser(), Endpointer(), denoise_below_snr=18.5), pcm16(audio)
+    )
+    assert early.speculated >= 1 and early.reused
+    assert early.result.text == plain.result.text and early.result.speech == plain.result.speech
     passes = 1 if noise_db is None else 2
-    assert before == len(early_calls) == len(plain_calls) == passes
-    for heard, final in zip(early_calls, plain_calls, strict=True):
+    assert early.calls_before_finish == len(early.calls) == len(plain.calls) == passes
+    for heard, final in zip(early.calls, plain.calls, strict=True):
         np.testing.assert_array_equal(heard, final)
