@@ -42,12 +42,12 @@ def podman(*args: str, check: bool = True, timeout: float = 120) -> str:
     return result.stdout
 
 
-def addon_image_script(*args: str) -> str:
+def addon_image_script(*args: str, timeout: float = 1800) -> str:
     """Run scripts/addon-image (needs root: apt-get, debootstrap); the image it names."""
     if os.geteuid() != 0:
         pytest.skip("container builds need root (apt-get, debootstrap, podman)")
     result = subprocess.run(
-        [str(ADDON_IMAGE), *args], capture_output=True, text=True, timeout=1800, check=False
+        [str(ADDON_IMAGE), *args], capture_output=True, text=True, timeout=timeout, check=False
     )
     assert result.returncode == 0, result.stderr[-3000:]
     print(result.stderr.strip())  # build time and size

@@ -8,6 +8,7 @@ of s6-overlay's init."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import urllib.error
@@ -25,6 +26,11 @@ GOFORWARD = Path("/usr/share/pocketsphinx/test/data/goforward.raw")
 RUN_SCRIPT = "/etc/s6-overlay/s6-rc.d/local-asr/run"
 TOKEN_LINE = re.compile(r"Admin token for the local_asr integration \(shown only now\): (\S+)")
 pytestmark = pytest.mark.slow
+# The architecture built and run: amd64 in every run; `LOCAL_ASR_ADDON_ARCH=arm64` builds and
+# runs the arm64 image under qemu (about 35 min to build, a minute to start, on our machines).
+ARCH = os.environ.get("LOCAL_ASR_ADDON_ARCH", "amd64")
+# How much longer everything takes under emulation.
+SLOWER = 1 if ARCH == "amd64" else 10
 
 OPTIONS = {
     "language": "en",
@@ -47,7 +53,7 @@ OPTIONS = {
 
 @pytest.fixture(scope="module")
 def image() -> str:
-    return addon_image_script("amd64")
+    return addon_image_script(ARCH, timeout=1800 * SLOWER)
 
 
 @pytest.fixture
@@ -58,7 +64,7 @@ def start(image: str) -> Iterator[Callable[[Path], Container]]:
         container = Container("-v", f"{data_dir}:/data", image, RUN_SCRIPT)
         started.append(container)
         try:
-            wait_for_info(container.wyoming_port, seconds=120, alive=container.running)
+            wait_for_info(container.wyoming_port, seconds=120 * SLOWER, alive=container.running)
         except BaseException:
             print(container.logs())
             raise
@@ -123,7 +129,7 @@ def test_a_missing_model_stops_the_addon_with_one_line(image: str, tmp_path: Pat
         env=podman_env(),
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=120 * SLOWER,
         check=False,
     )
     assert result.returncode == 1
