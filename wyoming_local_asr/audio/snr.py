@@ -15,6 +15,7 @@ not what a calibrated meter would say: it runs higher than the SNR a noisy corpu
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import webrtcvad
@@ -35,24 +36,46 @@ _FLOOR = 1e-10
 
 
 class SnrMeter:
-    """The estimate over the audio fed so far (not thread-safe: one stream)."""
+    """The estimate over the audio fed so far (not thread-safe: one stream).
 
-    def __init__(self, aggressiveness: int = 2) -> None:
-        self._vad = webrtcvad.Vad(aggressiveness)
+    With an `aggressiveness` the meter labels the frames with its own WebRTC VAD; with None the
+    caller gives each frame's label (`feed`'s `labels`), from a VAD that already labelled the
+    same frames (the pipeline's `SpeechTracker`): one VAD pass instead of two."""
+
+    def __init__(self, aggressiveness: int | None = 2) -> None:
+        self._vad = None if aggressiveness is None else webrtcvad.Vad(aggressiveness)
         self._rest = np.zeros(0, dtype=np.float32)
         self._powers: list[float] = []
         self._speech: list[bool] = []
         self.samples = 0  # samples fed
 
-    def feed(self, audio: NDArray[np.float32]) -> None:
+    @property
+    def frames(self) -> int:
+        """Whole frames measured so far."""
+        return len(self._powers)
+
+    def frames_after(self, samples: int) -> int:
+        """How many more whole frames `samples` more samples complete."""
+        return (len(self._rest) + samples) // FRAME_SAMPLES
+
+    def feed(self, audio: NDArray[np.float32], labels: Sequence[bool] | None = None) -> None:
+        """The next audio; `labels`: without an own VAD, one per frame it completes."""
+        count = self.frames_after(len(audio))
+        if (self._vad is None) != (labels is not None) or (
+            labels is not None and len(labels) != count
+        ):
+            raise ValueError(f"{count} frame labels expected with {len(audio)} samples")
         self.samples += len(audio)
         samples = np.concatenate([self._rest, audio.astype(np.float32, copy=False)])
-        count = len(samples) // FRAME_SAMPLES
         self._rest = samples[count * FRAME_SAMPLES :]
         if count == 0:
             return
         frames = np.clip(samples[: count * FRAME_SAMPLES], -1.0, 1.0).reshape(count, -1)
         self._powers.extend(np.mean(frames.astype(np.float64) ** 2, axis=1).tolist())
+        if labels is not None:
+            self._speech.extend(bool(label) for label in labels)
+            return
+        assert self._vad is not None
         data = (frames * 32767.0).round().astype("<i2").tobytes()
         step = 2 * FRAME_SAMPLES
         for index in range(count):

@@ -128,6 +128,9 @@ class Heard:
     pauses: list[int] = field(default_factory=list)
     # Where the command ended (endpointing), if it did in this audio.
     end: int | None = None
+    # WebRTC VAD's raw label of each frame labelled in this audio, in order (the frames follow
+    # on from those labelled before: frame k is samples [k, k + 1) * frame_samples).
+    labels: list[bool] = field(default_factory=list)
 
 
 class SpeechTracker:
@@ -183,6 +186,7 @@ class SpeechTracker:
             )
             frame = self.frames
             self.frames += 1
+            heard.labels.append(is_speech)
             self._window.append(is_speech)
             if is_speech and self.in_speech:
                 self._last_speech = frame
