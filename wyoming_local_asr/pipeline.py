@@ -24,9 +24,9 @@ and `--no-compare-original` / `--no-denoise`; the figures are in `docs/tuning.md
 
 With `denoise_below_snr` (the default), denoising is gated per segment (`audio/denoise_gate.py`):
 a segment whose estimated SNR is at or above it is recognized once, on its original audio; the
-VAD then follows the original audio (there is no denoised stream to follow), its frame labels
-are also the SNR estimate's (one WebRTC VAD pass over the stream), and denoising runs ahead
-only once the audio so far sounds noisy.
+VAD then follows the original audio (there is no denoised stream to follow), its frames' labels
+and powers are also the SNR estimate's (one pass of WebRTC VAD over the stream), and denoising
+runs ahead only once the audio so far sounds noisy.
 """
 
 from __future__ import annotations
@@ -156,7 +156,10 @@ class PipelineStream:
         tracker = None
         if pipeline.endpointer is not None:
             tracker = SpeechTracker(
-                pipeline.endpointer, end_silence=end_silence, max_seconds=max_seconds
+                pipeline.endpointer,
+                end_silence=end_silence,
+                max_seconds=max_seconds,
+                measure_power=self._gate is not None and self._gate.labelled,
             )
         self._segmenter = Segmenter(tracker)
         self._ready: deque[Segment] = deque()
@@ -229,7 +232,8 @@ class PipelineStream:
             if not self.ended:
                 self._held.append(rest)
                 if self._gate is not None and self._gate.labelled:
-                    self._gate.hear(self._segmenter.label(rest))
+                    heard = self._segmenter.hear(rest)
+                    self._gate.hear(heard.labels, heard.powers)
             audio = self._held.take(self._held.end)
             original = None
             if self._originals is not None:
@@ -326,9 +330,10 @@ class PipelineStream:
     def _add(self, audio: NDArray[np.float32]) -> None:
         start = self._held.end
         self._held.append(audio)
-        cuts, end, labels = self._segmenter.feed(audio, start, self._held)
+        cuts, heard = self._segmenter.feed(audio, start, self._held)
+        end = heard.end
         if self._gate is not None and self._gate.labelled:
-            self._gate.hear(labels)
+            self._gate.hear(heard.labels, heard.powers)
         if end is not None:
             with self._lock:
                 self._held.truncate(end)

@@ -115,14 +115,15 @@ def test_the_endpointing_vads_labels_give_the_meters_own_estimate(
     kind: str,
 ) -> None:
     # The tracker labels the same 30 ms frames from the same start with the same VAD: reusing
-    # its labels (one VAD pass) must decide exactly as the meter's own second pass did.
+    # its labels and powers (one pass) must decide exactly as the meter's own second pass did.
     audio = goforward if kind == "clean" else noisy
-    tracker = SpeechTracker(Endpointer())
+    tracker = SpeechTracker(Endpointer(), measure_power=True)
     gate = DenoiseGate(denoiser, THRESHOLD, labelled=True)
     held = HeldAudio()
     for start in range(0, len(audio), piece):
         held.append(audio[start : start + piece])
-        gate.hear(tracker.feed(audio[start : start + piece]).labels)
+        heard = tracker.feed(audio[start : start + piece])
+        gate.hear(heard.labels, heard.powers)
         gate.advance(held, live=False)
     taken = gate.take(held.snapshot())
     assert taken.snr is not None and taken.snr == estimate_snr(audio)
@@ -132,19 +133,19 @@ def test_the_endpointing_vads_labels_give_the_meters_own_estimate(
 def test_a_labelled_gate_measures_only_labelled_frames_and_whole_frames_after_a_cut(
     denoiser: Denoiser, noisy: NDArray[np.float32]
 ) -> None:
-    tracker = SpeechTracker(Endpointer())
-    labels = tracker.feed(noisy).labels
+    heard = SpeechTracker(Endpointer(), measure_power=True).feed(noisy)
+    labels, powers = heard.labels, heard.powers
     gate = DenoiseGate(denoiser, THRESHOLD, labelled=True)
-    gate.hear(labels[:40])  # the VAD has labelled 40 frames of the first segment so far
+    gate.hear(labels[:40], powers[:40])  # the VAD has labelled 40 frames so far
     first = noisy[:24100]  # 50 whole frames and 100 samples of the 51st
     held = HeldAudio()
     held.append(first)
     gate.advance(held, live=False)
-    gate.hear(labels[40:])
+    gate.hear(labels[40:], powers[40:])
     assert gate.take(first).snr == estimate_snr(first[:24000])
     # The next segment starts mid-frame (a forced cut): it is measured on frames 51 on.
     reference = SnrMeter(None)
-    reference.feed(noisy[51 * 480 : len(labels) * 480], labels[51:])
+    reference.add(powers[51:], labels[51:])
     taken = gate.take(noisy[24100:])
     assert taken.snr is not None and taken.snr == reference.estimate
 

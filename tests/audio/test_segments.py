@@ -74,8 +74,8 @@ def test_pauses_cut_long_speech_only_after_the_shortest_segment(
         piece = audio[offset : offset + 1024]
         start = held.end
         held.append(piece)
-        more, end, _ = segmenter.feed(piece, start, held)
-        assert end is None  # no endpointing asked for
+        more, heard = segmenter.feed(piece, start, held)
+        assert heard.end is None  # no endpointing asked for
         cuts += more
     lengths = np.diff([0, *cuts]) / RATE
     assert len(cuts) == 2  # at about 13 s and 26 s: the first pause after 10 s

@@ -18,10 +18,11 @@ out clean, time the client waits for anyway. Clean audio thus costs no RNNoise a
 
 The gate follows the segment being received in `HeldAudio` and reads only what it has not
 measured (or denoised) yet, so its work per piece does not grow with the segment. With the
-pipeline's VAD (`labelled`), the SNR meter reuses the labels the endpointing `SpeechTracker`
-already gave each 30 ms frame of the utterance (`hear`) instead of running WebRTC VAD over the
-same frames again: a segment is then measured on the utterance's whole frames inside it (a cut
-between frames, forced where speech had no pause, leaves its split frame out).
+pipeline's VAD (`labelled`), the SNR meter takes the label and the power the endpointing
+`SpeechTracker` already gave each 30 ms frame of the utterance (`hear`) instead of running
+WebRTC VAD over the same frames again: a segment is then measured on the utterance's whole
+frames inside it (a cut between frames, forced where speech had no pause, leaves its split
+frame out; for the first segment, and any cut at a pause, the frames are the meter's own).
 """
 
 from __future__ import annotations
@@ -71,14 +72,13 @@ class DenoiseGate:
         self.aggressiveness = aggressiveness
         self.labelled = labelled
         self._labels: list[bool] = []
+        self._powers: list[float] = []
         self._labels_from = 0  # the utterance's frame that `_labels[0]` labels
         self._start = 0  # where the segment being received begins in the utterance
         self._stream: DenoiseStream | None = None
         self._denoised: list[NDArray[np.float32]] = []
         self._fed = 0  # samples of the segment given to the RNNoise stream
         self._meter = SnrMeter(None if labelled else aggressiveness)
-        # Samples of the segment measured, or skipped before its first whole frame (labelled).
-        self._measured = 0
 
     @property
     def held_samples(self) -> int:
@@ -88,9 +88,12 @@ class DenoiseGate:
         """Whether audio with this estimate is denoised (no estimate: no speech heard yet)."""
         return snr is not None and snr < self.below_snr
 
-    def hear(self, labels: Iterable[bool]) -> None:
-        """The VAD's labels of the utterance's next frames (`labelled`)."""
+    def hear(self, labels: Iterable[bool], powers: Iterable[float]) -> None:
+        """The VAD's labels of the utterance's next frames and their powers (`labelled`)."""
         self._labels.extend(labels)
+        self._powers.extend(powers)
+        if len(self._labels) != len(self._powers):
+            raise ValueError("every frame needs its label and its power")
 
     def advance(self, held: HeldAudio, *, live: bool = True) -> None:
         """The segment's audio so far (`held` holds it, from this segment's start): measure
@@ -98,9 +101,9 @@ class DenoiseGate:
         `live`."""
         if held.start != self._start:
             raise ValueError(f"the segment starts at {self._start}, not at {held.start}")
-        if held.samples < self._measured:
+        if held.end < self._measured_to:
             return  # cut shorter than measured: `take` starts over
-        self._measure(held.window(held.start + self._measured, held.end))
+        self._measure(held, held.end)
         if not live or (self._stream is None and not self.noisy(self._meter.estimate)):
             return
         if self._stream is None:
@@ -112,9 +115,10 @@ class DenoiseGate:
     def take(self, segment: NDArray[np.float32]) -> GatedSegment:
         """Decide the finished segment (its whole original audio) and start the next one."""
         try:
-            if len(segment) < self._measured or len(segment) < self._fed:
+            end = self._start + len(segment)
+            if end < self._measured_to or len(segment) < self._fed:
                 self.reset()  # what ran ahead went past the cut
-            self._measure(segment[self._measured :])
+            self._measure(segment[self._meter.samples :], end)
             snr = self._meter.estimate
             if not self.noisy(snr):
                 return GatedSegment(segment, None, snr)
@@ -128,6 +132,7 @@ class DenoiseGate:
             drop = self._start // FRAME_SAMPLES - self._labels_from
             if drop > 0:
                 del self._labels[:drop]
+                del self._powers[:drop]
                 self._labels_from += drop
             self.reset()
 
@@ -136,7 +141,7 @@ class DenoiseGate:
         denoised ahead (determined output only, a prefix of `take`'s), after catching up."""
         self.advance(held)
         snr = self._meter.estimate
-        if not self.noisy(snr) or held.samples < self._measured:
+        if not self.noisy(snr) or held.end < self._measured_to:
             return GatedSegment(held.snapshot(), None, snr)
         audio = np.concatenate([np.zeros(0, dtype=np.float32), *self._denoised])
         return GatedSegment(audio, held.window(held.start, held.start + len(audio)), snr)
@@ -150,20 +155,30 @@ class DenoiseGate:
         self._denoised = []
         self._fed = 0
         self._meter = SnrMeter(None if self.labelled else self.aggressiveness)
-        self._measured = 0
 
-    def _measure(self, audio: NDArray[np.float32]) -> None:
-        """Measure the segment's audio from `_measured` on; with labels, only the utterance's
-        whole frames that the VAD has labelled (the rest waits for its labels)."""
-        if not self.labelled:
-            self._meter.feed(audio)
-            self._measured += len(audio)
+    @property
+    def _first_frame(self) -> int:
+        """The utterance's first whole frame in the segment (labelled)."""
+        return -(-self._start // FRAME_SAMPLES)
+
+    @property
+    def _measured_to(self) -> int:
+        """Where the audio measured so far ends, in the utterance."""
+        if self.labelled:
+            return max(self._start, (self._first_frame + self._meter.frames) * FRAME_SAMPLES)
+        return self._start + self._meter.samples
+
+    def _measure(self, audio: HeldAudio | NDArray[np.float32], end: int) -> None:
+        """Measure the segment up to `end` (in the utterance) from where it was measured to:
+        with labels, the utterance's whole frames before `end` that the VAD has labelled (the
+        rest waits for its labels; no audio is read); else the audio from there (`audio`: the
+        segment's, from there or as held)."""
+        if self.labelled:
+            first = self._first_frame + self._meter.frames - self._labels_from
+            last = min(end // FRAME_SAMPLES - self._labels_from, len(self._labels))
+            if last > first:
+                self._meter.add(self._powers[first:last], self._labels[first:last])
             return
-        skip = min(len(audio), max(0, -self._start % FRAME_SAMPLES - self._measured))
-        self._measured += skip
-        first = (self._start + self._measured) // FRAME_SAMPLES - self._labels_from
-        count = min((len(audio) - skip) // FRAME_SAMPLES, len(self._labels) - first)
-        if count > 0:
-            labels = self._labels[first : first + count]
-            self._meter.feed(audio[skip : skip + count * FRAME_SAMPLES], labels)
-            self._measured += count * FRAME_SAMPLES
+        if isinstance(audio, HeldAudio):
+            audio = audio.window(self._measured_to, end)
+        self._meter.feed(audio)

@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 from ..acoustic.chunking import ChunkPolicy, quietest_cut
 from ..config import SEGMENT_MIN_SECONDS, SEGMENT_NEXT_MIN_SECONDS
 from ..recognizer import SAMPLE_RATE
-from .vad import SpeechTracker
+from .vad import Heard, SpeechTracker
 
 # The forced cut's resolution: one output frame of the acoustic model (20 ms).
 CUT_FRAME_SAMPLES = SAMPLE_RATE // 50
@@ -129,16 +129,12 @@ class Segmenter:
 
     def feed(
         self, audio: NDArray[np.float32], start: int, held: HeldAudio
-    ) -> tuple[list[int], int | None, list[bool]]:
+    ) -> tuple[list[int], Heard]:
         """The cuts due in the new `audio` (which begins at `start` and is already in `held`),
-        in order, where the command ended (endpointing) if it did, and the VAD's raw labels of
-        the frames it labelled (`Heard.labels`; none without a VAD)."""
-        end: int | None = None
-        pauses: list[int] = []
-        labels: list[bool] = []
-        if self.tracker is not None:
-            heard = self.tracker.feed(audio)
-            end, pauses, labels = heard.end, heard.pauses, heard.labels
+        in order, and what the VAD heard in it (where the command ended, with endpointing, if
+        it did; the frames' labels); nothing without a VAD."""
+        heard = Heard() if self.tracker is None else self.tracker.feed(audio)
+        end, pauses = heard.end, heard.pauses
         last = start + len(audio) if end is None else min(end, start + len(audio))
         cuts: list[int] = []
         for pause in pauses:
@@ -150,12 +146,12 @@ class Segmenter:
                 cuts.append(pause)
                 self._segment_start = pause
         cuts += self._forced(last, held)
-        return cuts, end, labels
+        return cuts, heard
 
-    def label(self, audio: NDArray[np.float32]) -> list[bool]:
-        """The VAD's raw labels of the frames completed by the utterance's last `audio` (no
+    def hear(self, audio: NDArray[np.float32]) -> Heard:
+        """What the VAD hears in the utterance's last `audio`, for its frames' labels only (no
         cut is made after it: the segment is complete anyway)."""
-        return [] if self.tracker is None else self.tracker.feed(audio).labels
+        return Heard() if self.tracker is None else self.tracker.feed(audio)
 
     def _forced(self, until: int, held: HeldAudio) -> list[int]:
         """Cuts at the quietest point wherever the audio before `until` runs past the longest
