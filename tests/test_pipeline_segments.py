@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
+import webrtcvad
 from numpy.typing import NDArray
 
 from wyoming_local_asr.audio.convert import AudioFormat
@@ -186,3 +187,52 @@ def test_an_endpointed_command_recognized_ahead_is_the_same_with_the_gate(
     assert early.calls_before_finish == len(early.calls) == len(plain.calls) == passes
     for heard, final in zip(early.calls, plain.calls, strict=True):
         np.testing.assert_array_equal(heard, final)
+
+
+@pytest.mark.parametrize("noise_kind", [None, "white"])
+def test_the_gate_costs_one_vad_pass_and_only_new_audio_per_piece(
+    librivox: list[NDArray[np.float32]], monkeypatch: pytest.MonkeyPatch, noise_kind: str | None
+) -> None:
+    # 7.8 s of reading with pauses: one segment, fed in 122 pieces of 1024 samples.
+    audio = np.concatenate([librivox[0], np.zeros(int(0.7 * RATE), dtype=np.float32)])
+    audio = np.concatenate([audio] * int(9.9 * RATE // len(audio)))[: int(9.9 * RATE)]
+    if noise_kind is not None:
+        audio = add_noise(audio, snr_db=10, seed=5, kind=noise_kind)
+    pcm = pcm16(audio)
+    labelled = 0
+    is_speech = webrtcvad.Vad.is_speech
+
+    def counted(vad: webrtcvad.Vad, *args: object, **kwargs: object) -> bool:
+        nonlocal labelled
+        labelled += 1
+        return bool(is_speech(vad, *args, **kwargs))  # type: ignore[arg-type]
+
+    copied: list[int] = []
+    concatenate = np.concatenate
+
+    def counted_copy(*args: object, **kwargs: object) -> NDArray[np.float32]:
+        result: NDArray[np.float32] = concatenate(*args, **kwargs)  # type: ignore[call-overload]
+        copied.append(int(result.size))
+        return result
+
+    monkeypatch.setattr(webrtcvad.Vad, "is_speech", counted)
+    monkeypatch.setattr(np, "concatenate", counted_copy)
+    recognizer = LengthRecognizer()
+    pipeline = Pipeline(recognizer, Denoiser(), Endpointer(), denoise_below_snr=18.5)
+    stream = pipeline.stream(MONO_16K)
+    per_piece: list[int] = []
+    for offset in range(0, len(pcm), CHUNK_BYTES):
+        copied.clear()
+        stream.feed(pcm[offset : offset + CHUNK_BYTES])
+        per_piece.append(sum(copied))
+    assert stream.segments_cut == 0
+    # The endpointing tracker labels each 30 ms frame once and the SNR meter reuses the labels.
+    assert labelled == len(audio) // 480
+    # Audio sent faster than real time is only measured: each piece costs a few copies of about
+    # its own length and a frame (the tracker's, the gate's window's and the meter's), not of
+    # the whole segment so far (124800 samples by the end).
+    assert max(per_piece) <= 5 * 1024
+    monkeypatch.undo()
+    stream.finish()
+    # Clean: heard once, as it came; noisy: denoised and compared with the original.
+    assert len(recognizer.calls) == (1 if noise_kind is None else 2)

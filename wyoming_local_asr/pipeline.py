@@ -24,8 +24,9 @@ and `--no-compare-original` / `--no-denoise`; the figures are in `docs/tuning.md
 
 With `denoise_below_snr` (the default), denoising is gated per segment (`audio/denoise_gate.py`):
 a segment whose estimated SNR is at or above it is recognized once, on its original audio; the
-VAD then follows the original audio (there is no denoised stream to follow), and denoising runs
-ahead only once the audio so far sounds noisy.
+VAD then follows the original audio (there is no denoised stream to follow), its frames' labels
+and powers are also the SNR estimate's (one pass of WebRTC VAD over the stream), and denoising
+runs ahead only once the audio so far sounds noisy.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from .audio.convert import AudioFormat, StreamConverter
 from .audio.denoise import Denoiser, DenoiseStream
 from .audio.denoise_gate import LIVE_SLACK_SECONDS, DenoiseGate
 from .audio.segments import HeldAudio, Segment, Segmenter
+from .audio.snr import FRAME_SAMPLES as SNR_FRAME_SAMPLES
 from .audio.vad import Endpointer, SpeechSegment, SpeechTracker
 from .recognizer import SAMPLE_RATE, Recognizer
 
@@ -135,7 +137,11 @@ class PipelineStream:
         if pipeline.denoiser is not None and pipeline.denoise_below_snr is not None:
             vad = pipeline.endpointer
             aggressiveness = 2 if vad is None else vad.aggressiveness
-            self._gate = DenoiseGate(pipeline.denoiser, pipeline.denoise_below_snr, aggressiveness)
+            # The SNR meter reuses the endpointing VAD's labels when its frames are the meter's.
+            labelled = vad is not None and vad.frame_samples == SNR_FRAME_SAMPLES
+            self._gate = DenoiseGate(
+                pipeline.denoiser, pipeline.denoise_below_snr, aggressiveness, labelled=labelled
+            )
         elif pipeline.denoiser is not None:
             self._denoise = pipeline.denoiser.stream()
         self._timings: dict[str, float] = {"convert": 0.0}
@@ -150,7 +156,10 @@ class PipelineStream:
         tracker = None
         if pipeline.endpointer is not None:
             tracker = SpeechTracker(
-                pipeline.endpointer, end_silence=end_silence, max_seconds=max_seconds
+                pipeline.endpointer,
+                end_silence=end_silence,
+                max_seconds=max_seconds,
+                measure_power=self._gate is not None and self._gate.labelled,
             )
         self._segmenter = Segmenter(tracker)
         self._ready: deque[Segment] = deque()
@@ -222,6 +231,9 @@ class PipelineStream:
                 rest = self._timed("denoise", self._denoise.finish, rest).audio
             if not self.ended:
                 self._held.append(rest)
+                if self._gate is not None and self._gate.labelled:
+                    heard = self._segmenter.hear(rest)
+                    self._gate.hear(heard.labels, heard.powers)
             audio = self._held.take(self._held.end)
             original = None
             if self._originals is not None:
@@ -274,15 +286,16 @@ class PipelineStream:
         with self._lock:
             self._speculated = (self._cuts, tracker.speech_end)
             cuts = self._cuts
-            audio = self._held.snapshot()
             original = None
-            if self._originals is not None:
-                original = self._originals.window(self._held.start, self._held.end)
             denoised: bool | None = None
             if self._gate is not None:
-                gated = self._gate.peek(audio)
+                gated = self._gate.peek(self._held)
                 audio, denoised = gated.audio, gated.original is not None
                 original = gated.original if self.pipeline.compare_original else None
+            else:
+                audio = self._held.snapshot()
+                if self._originals is not None:
+                    original = self._originals.window(self._held.start, self._held.end)
         speech = endpointer.find_speech(audio)
         if speech is None:
             return
@@ -317,7 +330,10 @@ class PipelineStream:
     def _add(self, audio: NDArray[np.float32]) -> None:
         start = self._held.end
         self._held.append(audio)
-        cuts, end = self._segmenter.feed(audio, start, self._held)
+        cuts, heard = self._segmenter.feed(audio, start, self._held)
+        end = heard.end
+        if self._gate is not None and self._gate.labelled:
+            self._gate.hear(heard.labels, heard.powers)
         if end is not None:
             with self._lock:
                 self._held.truncate(end)
@@ -342,7 +358,7 @@ class PipelineStream:
             self._first_audio = now
         live = self._held.end / SAMPLE_RATE <= now - self._first_audio + LIVE_SLACK_SECONDS
         with self._lock:
-            self._gate.advance(self._held.snapshot(), live=live)
+            self._gate.advance(self._held, live=live)
 
     def _take_gated(
         self, audio: NDArray[np.float32]

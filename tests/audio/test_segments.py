@@ -74,8 +74,8 @@ def test_pauses_cut_long_speech_only_after_the_shortest_segment(
         piece = audio[offset : offset + 1024]
         start = held.end
         held.append(piece)
-        more, end = segmenter.feed(piece, start, held)
-        assert end is None  # no endpointing asked for
+        more, heard = segmenter.feed(piece, start, held)
+        assert heard.end is None  # no endpointing asked for
         cuts += more
     lengths = np.diff([0, *cuts]) / RATE
     assert len(cuts) == 2  # at about 13 s and 26 s: the first pause after 10 s
@@ -116,3 +116,26 @@ def test_after_the_first_cut_shorter_segments_do(goforward: NDArray[np.float32])
     assert 10.0 <= lengths[0] <= 13.6
     assert len(cuts) >= 4
     assert all(5.0 <= length <= 5.0 + 3.6 for length in lengths[1:])
+
+
+def test_held_audio_windows_and_cuts_are_those_of_the_whole() -> None:
+    rng = np.random.default_rng(0)
+    sizes = rng.integers(0, 1000, size=40)  # some pieces empty
+    bounds = np.cumsum(sizes)
+    whole = rng.standard_normal(int(bounds[-1])).astype(np.float32)
+    held = HeldAudio()
+    for lo, hi in zip([0, *bounds[:-1]], bounds, strict=True):
+        held.append(whole[lo:hi])
+    end = int(bounds[-1])
+    assert held.end == end
+    for lo, hi in [(0, end), (5, 6), (100, 3000), (end - 1, end + 10), (-50, 20), (700, 700)]:
+        np.testing.assert_array_equal(held.window(lo, hi), whole[max(0, lo) : min(hi, end)])
+    head = held.take(4321)
+    np.testing.assert_array_equal(head, whole[:4321])
+    assert held.start == 4321 and held.end == end
+    np.testing.assert_array_equal(held.window(4000, 9000), whole[4321:9000])
+    np.testing.assert_array_equal(held.snapshot(), whole[4321:end])
+    held.truncate(12000)
+    np.testing.assert_array_equal(held.snapshot(), whole[4321:12000])
+    np.testing.assert_array_equal(held.take(20000), whole[4321:12000])
+    assert held.samples == 0 and len(held.snapshot()) == 0

@@ -10,6 +10,8 @@ sample indices from the start of the utterance (16 kHz).
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +20,7 @@ from numpy.typing import NDArray
 from ..acoustic.chunking import ChunkPolicy, quietest_cut
 from ..config import SEGMENT_MIN_SECONDS, SEGMENT_NEXT_MIN_SECONDS
 from ..recognizer import SAMPLE_RATE
-from .vad import SpeechTracker
+from .vad import Heard, SpeechTracker
 
 # The forced cut's resolution: one output frame of the acoustic model (20 ms).
 CUT_FRAME_SAMPLES = SAMPLE_RATE // 50
@@ -39,10 +41,14 @@ class Segment:
 
 
 class HeldAudio:
-    """Audio not yet cut off into a segment: pieces with their position in the utterance."""
+    """Audio not yet cut off into a segment: pieces with their position in the utterance.
+
+    A window or a cut copies only the pieces it overlaps, so following the newest audio costs
+    what is new, however long the segment has grown."""
 
     def __init__(self) -> None:
         self._pieces: list[NDArray[np.float32]] = []
+        self._ends: list[int] = []  # where each piece ends, from `start`
         self.start = 0  # where the first piece begins
         self.samples = 0
 
@@ -54,31 +60,48 @@ class HeldAudio:
         if len(audio):
             self._pieces.append(audio)
             self.samples += len(audio)
+            self._ends.append(self.samples)
 
     def snapshot(self) -> NDArray[np.float32]:
-        return np.concatenate([_empty(), *list(self._pieces)])
+        return self.window(self.start, self.end)
 
     def window(self, lo: int, hi: int) -> NDArray[np.float32]:
-        """Samples [lo, hi) (clipped to what is held)."""
-        audio = self.snapshot()
-        return audio[max(0, lo - self.start) : max(0, hi - self.start)]
+        """Samples [lo, hi) (clipped to what is held); a view when one piece holds them all."""
+        lo, hi = max(0, lo - self.start), min(self.samples, hi - self.start)
+        if hi <= lo:
+            return _empty()
+        first = bisect.bisect_right(self._ends, lo)
+        last = bisect.bisect_left(self._ends, hi)
+        offset = self._ends[first - 1] if first else 0
+        if first == last:
+            return self._pieces[first][lo - offset : hi - offset]
+        end = self._ends[last - 1]
+        parts = [self._pieces[first][lo - offset :], *self._pieces[first + 1 : last]]
+        return np.concatenate([*parts, self._pieces[last][: hi - end]])
 
     def take(self, at: int) -> NDArray[np.float32]:
         """Everything before position `at`, removed from what is held."""
-        audio = self.snapshot()
-        split = min(max(0, at - self.start), len(audio))
-        head, tail = audio[:split], audio[split:]
-        self._pieces = [tail] if len(tail) else []
+        split = min(max(0, at - self.start), self.samples)
+        head = self.window(self.start, self.start + split)
+        index = bisect.bisect_right(self._ends, split)
+        pieces = self._pieces[index:]
+        if pieces:
+            offset = self._ends[index - 1] if index else 0
+            pieces[0] = pieces[0][split - offset :]
+        self._pieces = [piece for piece in pieces if len(piece)]
+        self._ends = list(itertools.accumulate(len(piece) for piece in self._pieces))
         self.start += split
-        self.samples = len(tail)
+        self.samples -= split
         return head
 
     def truncate(self, at: int) -> None:
         """Drop everything from position `at` on."""
         if at >= self.end:
             return
-        self._pieces = [self.window(self.start, at)]
-        self.samples = len(self._pieces[0])
+        kept = self.window(self.start, at)
+        self._pieces = [kept] if len(kept) else []
+        self.samples = len(kept)
+        self._ends = [self.samples] if self.samples else []
 
 
 class Segmenter:
@@ -106,14 +129,12 @@ class Segmenter:
 
     def feed(
         self, audio: NDArray[np.float32], start: int, held: HeldAudio
-    ) -> tuple[list[int], int | None]:
+    ) -> tuple[list[int], Heard]:
         """The cuts due in the new `audio` (which begins at `start` and is already in `held`),
-        in order, and where the command ended (endpointing) if it did."""
-        end: int | None = None
-        pauses: list[int] = []
-        if self.tracker is not None:
-            heard = self.tracker.feed(audio)
-            end, pauses = heard.end, heard.pauses
+        in order, and what the VAD heard in it (where the command ended, with endpointing, if
+        it did; the frames' labels); nothing without a VAD."""
+        heard = Heard() if self.tracker is None else self.tracker.feed(audio)
+        end, pauses = heard.end, heard.pauses
         last = start + len(audio) if end is None else min(end, start + len(audio))
         cuts: list[int] = []
         for pause in pauses:
@@ -125,7 +146,12 @@ class Segmenter:
                 cuts.append(pause)
                 self._segment_start = pause
         cuts += self._forced(last, held)
-        return cuts, end
+        return cuts, heard
+
+    def hear(self, audio: NDArray[np.float32]) -> Heard:
+        """What the VAD hears in the utterance's last `audio`, for its frames' labels only (no
+        cut is made after it: the segment is complete anyway)."""
+        return Heard() if self.tracker is None else self.tracker.feed(audio)
 
     def _forced(self, until: int, held: HeldAudio) -> list[int]:
         """Cuts at the quietest point wherever the audio before `until` runs past the longest

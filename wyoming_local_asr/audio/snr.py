@@ -15,6 +15,7 @@ not what a calibrated meter would say: it runs higher than the SNR a noisy corpu
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import webrtcvad
@@ -34,17 +35,34 @@ CLEAN_DB = 100.0
 _FLOOR = 1e-10
 
 
-class SnrMeter:
-    """The estimate over the audio fed so far (not thread-safe: one stream)."""
+def frame_powers(frames: NDArray[np.float32]) -> list[float]:
+    """The mean square of each row of clipped samples (one row per frame)."""
+    return np.mean(frames.astype(np.float64) ** 2, axis=1).tolist()  # type: ignore[no-any-return]
 
-    def __init__(self, aggressiveness: int = 2) -> None:
-        self._vad = webrtcvad.Vad(aggressiveness)
+
+class SnrMeter:
+    """The estimate over the audio fed so far (not thread-safe: one stream).
+
+    With an `aggressiveness` the meter labels the frames of the audio it is fed (`feed`) with
+    its own WebRTC VAD; with None it is given each frame's power and label (`add`) by the VAD
+    that already labelled the same frames (the pipeline's `SpeechTracker`): one pass over the
+    audio instead of two."""
+
+    def __init__(self, aggressiveness: int | None = 2) -> None:
+        self._vad = None if aggressiveness is None else webrtcvad.Vad(aggressiveness)
         self._rest = np.zeros(0, dtype=np.float32)
         self._powers: list[float] = []
         self._speech: list[bool] = []
         self.samples = 0  # samples fed
 
+    @property
+    def frames(self) -> int:
+        """Whole frames measured so far."""
+        return len(self._powers)
+
     def feed(self, audio: NDArray[np.float32]) -> None:
+        if self._vad is None:
+            raise ValueError("this meter has no VAD of its own: `add` the frames")
         self.samples += len(audio)
         samples = np.concatenate([self._rest, audio.astype(np.float32, copy=False)])
         count = len(samples) // FRAME_SAMPLES
@@ -52,12 +70,20 @@ class SnrMeter:
         if count == 0:
             return
         frames = np.clip(samples[: count * FRAME_SAMPLES], -1.0, 1.0).reshape(count, -1)
-        self._powers.extend(np.mean(frames.astype(np.float64) ** 2, axis=1).tolist())
+        self._powers.extend(frame_powers(frames))
         data = (frames * 32767.0).round().astype("<i2").tobytes()
         step = 2 * FRAME_SAMPLES
         for index in range(count):
             chunk = data[index * step : (index + 1) * step]
             self._speech.append(bool(self._vad.is_speech(chunk, SAMPLE_RATE)))
+
+    def add(self, powers: Sequence[float], labels: Sequence[bool]) -> None:
+        """The next frames, measured (`frame_powers`) and labelled by the caller's VAD."""
+        if len(powers) != len(labels):
+            raise ValueError(f"{len(powers)} frame powers but {len(labels)} labels")
+        self._powers.extend(powers)
+        self._speech.extend(bool(label) for label in labels)
+        self.samples += len(powers) * FRAME_SAMPLES
 
     @property
     def estimate(self) -> float | None:

@@ -22,6 +22,7 @@ import webrtcvad
 from numpy.typing import NDArray
 
 from ..recognizer import SAMPLE_RATE
+from .snr import frame_powers
 
 FRAME_MS_CHOICES = (10, 20, 30)
 
@@ -128,6 +129,11 @@ class Heard:
     pauses: list[int] = field(default_factory=list)
     # Where the command ended (endpointing), if it did in this audio.
     end: int | None = None
+    # WebRTC VAD's raw label of each frame labelled in this audio, in order (the frames follow
+    # on from those labelled before: frame k is samples [k, k + 1) * frame_samples).
+    labels: list[bool] = field(default_factory=list)
+    # With `measure_power`: each of those frames' mean square (`audio/snr.py`'s `frame_powers`).
+    powers: list[float] = field(default_factory=list)
 
 
 class SpeechTracker:
@@ -136,7 +142,8 @@ class SpeechTracker:
 
     With `end_silence` (seconds), the command ends once a speech region has closed and no new
     one has opened for that long after its last speech frame, or after `max_seconds` of audio
-    in any case (a client that never stops gets an answer)."""
+    in any case (a client that never stops gets an answer). With `measure_power` it also
+    gives each labelled frame's power, for the SNR estimate of the denoise gate."""
 
     def __init__(
         self,
@@ -144,8 +151,10 @@ class SpeechTracker:
         *,
         end_silence: float | None = None,
         max_seconds: float | None = None,
+        measure_power: bool = False,
     ) -> None:
         self.endpointer = endpointer
+        self.measure_power = measure_power
         self._vad = webrtcvad.Vad(endpointer.aggressiveness)
         self._frame = endpointer.frame_samples
         self._rest = np.zeros(0, dtype=np.float32)
@@ -173,8 +182,10 @@ class SpeechTracker:
         self._rest = samples[count * self._frame :]
         if count == 0:
             return heard
-        pcm = (np.clip(samples[: count * self._frame], -1.0, 1.0) * 32767.0).round()
-        data = pcm.astype("<i2").tobytes()
+        clipped = np.clip(samples[: count * self._frame], -1.0, 1.0)
+        data = (clipped * 32767.0).round().astype("<i2").tobytes()
+        if self.measure_power:
+            heard.powers = frame_powers(clipped.reshape(count, -1))
         step = 2 * self._frame
         e = self.endpointer
         for index in range(count):
@@ -183,6 +194,7 @@ class SpeechTracker:
             )
             frame = self.frames
             self.frames += 1
+            heard.labels.append(is_speech)
             self._window.append(is_speech)
             if is_speech and self.in_speech:
                 self._last_speech = frame
@@ -199,6 +211,7 @@ class SpeechTracker:
                 self.ended = True
                 heard.end = self.frames * self._frame
                 break
+        del heard.powers[len(heard.labels) :]
         return heard
 
     @property
