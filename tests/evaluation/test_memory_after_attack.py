@@ -42,7 +42,7 @@ def test_rss_returns_after_parked_audio(default_model_dir: Path, tmp_path: Path)
             rounds=1,
             addresses=4,
             hold=1.0,
-            after_round=lambda: rss_mb(pid),
+            rss=lambda: rss_mb(pid),
             settle=120.0,
         )
         await clients.transcribe(server.port, clip)  # still serves

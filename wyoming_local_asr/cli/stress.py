@@ -32,6 +32,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         choices=[scenario.name for scenario in SCENARIOS],
         help="only this scenario (repeatable)",
     )
+    parser.add_argument("--parked-connections", type=int, help="parked connections per round")
     parser.add_argument("--parked-seconds", type=float, help="audio per parked connection")
     parser.add_argument("--parked-rounds", type=int, help="rounds of the parked attack")
     add_model_arguments(parser)
@@ -49,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"wyoming-local-asr: error: {error}", file=sys.stderr)
         return 2
     size = SHORT if args.short else LONG
+    if args.parked_connections is not None:
+        size = replace(size, parked_connections=args.parked_connections)
     if args.parked_seconds is not None:
         size = replace(size, parked_seconds=args.parked_seconds)
     if args.parked_rounds is not None:

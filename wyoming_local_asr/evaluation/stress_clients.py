@@ -266,13 +266,15 @@ async def parked(
     rounds: int,
     addresses: int,
     hold: float,
-    after_round: Callable[[], float] | None = None,
+    rss: Callable[[], float] | None = None,
     settle: float = 60.0,
 ) -> dict[str, Any]:
     """The issue's attack: `connections` clients (from `addresses` addresses) each send
     `seconds` of 48 kHz / 32-bit / stereo audio and never `audio-stop`; then they leave.
-    `after_round` (the server's RSS, say) is read 2 s after each round's clients left, and
-    then until it settles (`settled`, at most `settle` seconds) after the last round."""
+    With `rss` (the server's RSS, say), each round reports it before the round, at its peak
+    (read every 50 ms) and 2 s after the round's clients left (`each_round`: [before, peak,
+    after]); after the last round it is read until it settles (`settled`, at most `settle`
+    seconds)."""
     wide = {"rate": 48000, "width": 4, "channels": 2}
     samples = int(48000 * seconds) * 2
     noise = np.random.default_rng(0).integers(-(2**28), 2**28, size=samples, dtype=np.int32)
@@ -284,7 +286,7 @@ async def parked(
         "refused": 0,
         "accepted": 0,
     }
-    after: list[float] = []
+    each_round: list[list[float]] = []
 
     async def one(index: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         reader, writer = await connect(port, attacker_address(index % addresses))
@@ -298,6 +300,8 @@ async def parked(
         return reader, writer
 
     for _ in range(rounds):
+        before = rss() if rss is not None else 0.0
+        peak = PeakReader(rss) if rss is not None else None
         clients = await asyncio.gather(*(one(i) for i in range(connections)))
 
         async def answer(reader: asyncio.StreamReader) -> None:
@@ -311,12 +315,32 @@ async def parked(
         for _reader, writer in clients:
             writer.close()
         await asyncio.sleep(2.0)
-        if after_round is not None:
-            after.append(after_round())
-    if after_round is not None:
-        counts["after_each_round"] = after
-        counts["settled"] = await settled(after_round, within=settle)
+        if rss is not None and peak is not None:
+            each_round.append([round(before, 1), round(await peak.stop(), 1), round(rss(), 1)])
+    if rss is not None:
+        counts["each_round"] = each_round
+        counts["settled"] = await settled(rss, within=settle)
     return counts
+
+
+class PeakReader:
+    """The highest of `read()` (the server's RSS), read every 50 ms until stopped."""
+
+    def __init__(self, read: Callable[[], float]) -> None:
+        self.read = read
+        self.peak = read()
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(0.05)
+            self.peak = max(self.peak, self.read())
+
+    async def stop(self) -> float:
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        return max(self.peak, self.read())
 
 
 async def settled(read: Callable[[], float], *, within: float) -> list[float]:
@@ -328,7 +352,7 @@ async def settled(read: Callable[[], float], *, within: float) -> list[float]:
             break
         await asyncio.sleep(1.0)
         values.append(read())
-    return [min(values), float(len(values) - 1)]
+    return [round(min(values), 1), float(len(values) - 1)]
 
 
 async def connection_flood(port: int, *, count: int, hold: float) -> dict[str, Any]:

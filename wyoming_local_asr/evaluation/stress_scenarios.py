@@ -13,6 +13,7 @@ from typing import Any
 from wyoming.event import Event
 
 from ..build.measure import Clip
+from ..config import DEFAULT_MAX_AUDIO_MB
 from ..ops.system import read_status_mb
 from . import stress_clients as clients
 from .server_bench import ServerProcess
@@ -117,17 +118,20 @@ async def _slowloris(ctx: Context) -> dict[str, Any]:
 
 
 async def _parked(ctx: Context) -> dict[str, Any]:
+    """The RSS of each round against the server's audio budget (the stress server runs with
+    the default `--max-audio-mb`)."""
     pid = str(ctx.server.process.pid)
-    return await clients.parked(
+    counts = await clients.parked(
         ctx.server.port,
         connections=ctx.size.parked_connections,
         seconds=ctx.size.parked_seconds,
         rounds=ctx.size.parked_rounds,
         addresses=4,
         hold=2.0,
-        after_round=lambda: round(read_status_mb({"VmRSS"}, pid=pid).get("VmRSS", 0.0), 1),
+        rss=lambda: read_status_mb({"VmRSS"}, pid=pid).get("VmRSS", 0.0),
         settle=120.0,
     )
+    return {**counts, "audio_budget_mb": DEFAULT_MAX_AUDIO_MB}
 
 
 async def _descriptors(ctx: Context) -> dict[str, Any]:
