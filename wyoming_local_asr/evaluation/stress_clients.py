@@ -300,7 +300,6 @@ async def parked(
         return reader, writer
 
     for _ in range(rounds):
-        before = rss() if rss is not None else 0.0
         peak = PeakReader(rss) if rss is not None else None
         clients = await asyncio.gather(*(one(i) for i in range(connections)))
 
@@ -315,8 +314,9 @@ async def parked(
         for _reader, writer in clients:
             writer.close()
         await asyncio.sleep(2.0)
-        if rss is not None and peak is not None:
-            each_round.append([round(before, 1), round(await peak.stop(), 1), round(rss(), 1)])
+        if peak is not None:
+            highest = await peak.stop()
+            each_round.append([round(value, 1) for value in (peak.first, highest, peak.read())])
     if rss is not None:
         counts["each_round"] = each_round
         counts["settled"] = await settled(rss, within=settle)
@@ -324,11 +324,13 @@ async def parked(
 
 
 class PeakReader:
-    """The highest of `read()` (the server's RSS), read every 50 ms until stopped."""
+    """The highest of `read()` (the server's RSS), read every 50 ms until stopped; `first` is
+    the value when it started."""
 
     def __init__(self, read: Callable[[], float]) -> None:
         self.read = read
-        self.peak = read()
+        self.first = read()
+        self.peak = self.first
         self._task = asyncio.create_task(self._run())
 
     async def _run(self) -> None:
